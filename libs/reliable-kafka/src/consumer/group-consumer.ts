@@ -1,0 +1,225 @@
+import { Logger } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { HandlerDefinition } from '../discovery/handler-definition';
+import { toMessageRecord } from '../kafka/kafkajs-client';
+import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import type { ReliableKafkaConsumerOptions } from '../reliable-kafka.options';
+import type { CommitPolicy } from './commit-policy';
+import type { MessageProcessor } from './message-processor';
+import { OffsetTracker } from './offset-tracker';
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  tracker: OffsetTracker;
+  lastCommitAt: number;
+  pending: number;
+}
+
+/**
+ * One kafkajs consumer for one consumer group: fetches, hands each record to its handler in
+ * partition order, and commits a partition's offset only after its records have finished.
+ */
+export class GroupConsumer {
+  private readonly logger: Logger;
+  private consumer?: Consumer;
+  private readonly partitions = new Map<string, PartitionState>();
+  private flushTimer?: NodeJS.Timeout;
+  private stopping = false;
+  private activeBatches = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    readonly groupId: string,
+    private readonly handlers: Map<string, HandlerDefinition>,
+    private readonly options: ReliableKafkaConsumerOptions,
+    private readonly policy: CommitPolicy,
+    private readonly processor: MessageProcessor,
+    private readonly events: ReliableKafkaEvents,
+  ) {
+    this.logger = new Logger(`ReliableKafka:${groupId}`);
+  }
+
+  get topics(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.options.sessionTimeout ?? 30_000,
+      heartbeatInterval: this.options.heartbeatInterval ?? 3_000,
+      rebalanceTimeout: this.options.rebalanceTimeout ?? 60_000,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.onAssignment(payload.memberAssignment);
+      this.events.emit('rebalanced', {
+        groupId: this.groupId,
+        assignment: payload.memberAssignment,
+        durationMs: payload.duration,
+      });
+      this.logger.log(`assigned ${JSON.stringify(payload.memberAssignment)}`);
+    });
+    await consumer.connect();
+    for (const [topic, handler] of this.handlers) {
+      await consumer.subscribe({ topics: [topic], fromBeginning: handler.fromBeginning });
+    }
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    const flushEvery = this.policy.flushIntervalMs;
+    if (flushEvery !== null) {
+      this.flushTimer = setInterval(() => void this.flushAll('timer'), flushEvery);
+      this.flushTimer.unref();
+    }
+  }
+
+  /**
+   * Stops fetching, lets the record in hand finish (bounded by `timeoutMs`: a back-off is cut
+   * short), commits what finished, then leaves the group.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    this.stopping = true;
+    clearInterval(this.flushTimer);
+    const drained = await waitUntil(() => this.activeBatches === 0, timeoutMs);
+    if (!drained) {
+      this.logger.warn(`in-flight handlers did not finish within ${timeoutMs} ms; their records will be redelivered`);
+    }
+    // Commit while still a member of the group: after leaving, the broker refuses the commit.
+    await this.flushAll('shutdown');
+    await withTimeout(consumer.stop(), timeoutMs);
+    await consumer.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
+    this.activeBatches++;
+    try {
+      await this.processBatch(payload);
+    } finally {
+      this.activeBatches--;
+    }
+  }
+
+  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const handler = this.handlers.get(batch.topic);
+    if (!handler) return;
+    const state = this.stateOf(batch.topic, batch.partition);
+    const shouldStop = () => this.stopping || !isRunning() || isStale();
+    const control = { shouldStop, heartbeat: () => this.heartbeat(heartbeat, state) };
+
+    for (const message of batch.messages) {
+      if (shouldStop()) break;
+      const record = toMessageRecord(batch.topic, batch.partition, message);
+      state.tracker.start(record.offset);
+      const result = await this.processor.deliver(record, handler, control);
+      if (result === 'abandoned') {
+        // Not finished: leave it unresolved so it is fetched again, and never commit past it.
+        state.tracker.abandonUnfinished();
+        break;
+      }
+      state.tracker.finish(record.offset);
+      state.pending++;
+      resolveOffset(message.offset);
+      if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
+        await this.commit(state);
+      }
+      await control.heartbeat();
+    }
+    if (shouldStop() || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
+      await this.commit(state);
+    }
+  }
+
+  /** A heartbeat that reveals a rebalance commits what has finished before the partition goes. */
+  private async heartbeat(beat: () => Promise<void>, state: PartitionState): Promise<void> {
+    try {
+      await beat();
+    } catch (error) {
+      await this.commit(state).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async commit(state: PartitionState): Promise<void> {
+    const offset = state.tracker.committable();
+    if (offset === null || !this.consumer) return;
+    const started = Date.now();
+    await this.consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset }]);
+    state.tracker.markCommitted(offset);
+    state.pending = 0;
+    state.lastCommitAt = Date.now();
+    this.events.emit('committed', {
+      groupId: this.groupId,
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+      latencyMs: state.lastCommitAt - started,
+    });
+  }
+
+  private async flushAll(reason: string): Promise<void> {
+    for (const state of this.partitions.values()) {
+      try {
+        await this.commit(state);
+      } catch (error) {
+        // Not fatal: an uncommitted finished record is redelivered and its dedup record absorbs it.
+        this.logger.warn(`commit on ${reason} failed for ${state.topic}[${state.partition}]: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Partitions no longer assigned are forgotten; their new owner starts from the committed offset. */
+  private onAssignment(assignment: Record<string, number[]>): void {
+    for (const [key, state] of this.partitions) {
+      if (!assignment[state.topic]?.includes(state.partition)) this.partitions.delete(key);
+    }
+    // A kept partition restarts from its committed offset too: forget finished-but-uncommitted work.
+    for (const state of this.partitions.values()) {
+      state.tracker = new OffsetTracker();
+      state.pending = 0;
+    }
+  }
+
+  private stateOf(topic: string, partition: number): PartitionState {
+    const key = `${topic}\u0000${partition}`;
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = { topic, partition, tracker: new OffsetTracker(), lastCommitAt: Date.now(), pending: 0 };
+      this.partitions.set(key, state);
+    }
+    return state;
+  }
+}
+
+async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

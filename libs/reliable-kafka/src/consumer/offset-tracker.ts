@@ -1,0 +1,57 @@
+/**
+ * Tracks one partition's messages from start to finish and says which offset may be committed:
+ * the highest *contiguous* finished offset + 1. A message that finished out of order (key-level
+ * concurrency) is not committed past a slower one before it, so a crash never skips it.
+ */
+export class OffsetTracker {
+  /** Started and not yet released, in offset order. */
+  private readonly started: bigint[] = [];
+  private readonly finished = new Set<bigint>();
+  private next: bigint | null = null;
+  private committed: bigint | null = null;
+
+  /** Offsets must be started in increasing order, as they are fetched. */
+  start(offset: string | bigint): void {
+    const value = BigInt(offset);
+    const last = this.started[this.started.length - 1];
+    if (last !== undefined && value <= last) {
+      throw new Error(`offset ${value} started after ${last}: offsets must increase`);
+    }
+    this.started.push(value);
+  }
+
+  finish(offset: string | bigint): void {
+    const value = BigInt(offset);
+    if (!this.started.includes(value)) {
+      throw new Error(`offset ${value} finished but never started`);
+    }
+    this.finished.add(value);
+    while (this.started.length > 0 && this.finished.has(this.started[0])) {
+      const done = this.started.shift() as bigint;
+      this.finished.delete(done);
+      this.next = done + 1n;
+    }
+  }
+
+  /** Forget started-but-unfinished messages (they will be fetched again), e.g. after a failure. */
+  abandonUnfinished(): void {
+    this.started.length = 0;
+    this.finished.clear();
+  }
+
+  /** The offset to commit now, or null when nothing new has finished contiguously. */
+  committable(): string | null {
+    if (this.next === null || (this.committed !== null && this.next <= this.committed)) return null;
+    return this.next.toString();
+  }
+
+  markCommitted(offset: string): void {
+    const value = BigInt(offset);
+    if (this.committed === null || value > this.committed) this.committed = value;
+  }
+
+  /** Messages started and not yet finished. */
+  get inFlight(): number {
+    return this.started.length - this.finished.size;
+  }
+}

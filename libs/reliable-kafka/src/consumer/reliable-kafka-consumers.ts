@@ -1,0 +1,231 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { DedupRetention } from '../dedup/dedup-retention';
+import { createDedupStore, type DedupStore } from '../dedup/dedup-store';
+import { createDedupTableMigration } from '../dedup/dedup-table.migration';
+import type { HandlerDefinition } from '../discovery/handler-definition';
+import { HandlerExplorer } from '../discovery/handler.explorer';
+import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
+import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
+import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import { TransactionRunner } from '../pipeline/transaction-runner';
+import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
+import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
+import { resolveOptions, type ResolvedOptions } from '../reliable-kafka.options-resolver';
+import { CommitPolicy } from './commit-policy';
+import { GroupConsumer } from './group-consumer';
+import { MessageProcessor } from './message-processor';
+
+/**
+ * Owns the consumers' lifecycle. At module init it checks the options, the data source, the dedup
+ * table and the handlers (so a bad setting fails bootstrap); on application bootstrap it connects
+ * and starts one consumer per group; before shutdown it drains, commits and disconnects, while the
+ * data source is still open.
+ */
+@Injectable()
+export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ReliableKafka');
+  private options!: ResolvedOptions;
+  private dataSource!: DataSource;
+  private dedup!: DedupStore;
+  private handlers: HandlerDefinition[] = [];
+  private kafka?: Kafka;
+  private producer?: Producer;
+  private groups: GroupConsumer[] = [];
+  private retention?: DedupRetention;
+  private started = false;
+
+  constructor(
+    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly rawOptions: ReliableKafkaModuleOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly explorer: HandlerExplorer,
+    private readonly events: ReliableKafkaEvents,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.options = resolveOptions(this.rawOptions);
+    this.dataSource = this.resolveDataSource(this.options.dataSource);
+    this.dedup = createDedupStore(this.dataSource, this.options.dedup.tableName);
+    await this.ensureDedupTable();
+    this.handlers = this.explorer.explore(this.options);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.autoStart) await this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** The discovered handlers' ids and topics. */
+  get handlerIds(): string[] {
+    return this.handlers.map((h) => h.id);
+  }
+
+  /** Connects and starts every group. Called on bootstrap unless `autoStart` is false. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.handlers.length === 0) {
+      this.logger.warn('no @AtLeastOnceHandler methods found; no consumer started');
+      return;
+    }
+    const kafka = createKafkaClient(this.options.client);
+    this.kafka = kafka;
+    await this.prepareTopics(kafka);
+    this.producer = createReliableProducer(kafka);
+    await this.producer.connect();
+
+    const processor = new MessageProcessor(
+      new TransactionRunner(this.dataSource),
+      this.dedup,
+      new DeadLetterPublisher(new KafkajsRecordSender(this.producer)),
+      this.events,
+    );
+    const policy = new CommitPolicy(this.options.commit);
+    const byGroup = new Map<string, Map<string, HandlerDefinition>>();
+    for (const handler of this.handlers) {
+      const topics = byGroup.get(handler.groupId) ?? new Map<string, HandlerDefinition>();
+      for (const topic of handler.topics) topics.set(topic, handler);
+      byGroup.set(handler.groupId, topics);
+    }
+    for (const [groupId, topics] of byGroup) {
+      const group = new GroupConsumer(kafka, groupId, topics, this.options.consumer, policy, processor, this.events);
+      this.groups.push(group);
+      await group.start();
+      this.logger.log(`group "${groupId}" consuming ${group.topics.join(', ')}`);
+    }
+
+    const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
+    if (retentionMs !== null) {
+      this.retention = new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize);
+      this.retention.start();
+    }
+  }
+
+  /** Stops fetching, drains in-flight handlers (bounded), commits, and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await Promise.all(this.groups.map((group) => group.stop(this.options.shutdownTimeoutMs)));
+    this.groups = [];
+    await this.retention?.stop();
+    this.retention = undefined;
+    await this.producer?.disconnect();
+    this.producer = undefined;
+  }
+
+  /** Deletes expired dedup records now; returns how many. */
+  async cleanupDedupRecords(now?: number): Promise<number> {
+    const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
+    if (retentionMs === null) return 0;
+    const retention =
+      this.retention ?? new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize);
+    return retention.cleanOnce(now);
+  }
+
+  private resolveDataSource(setting: string | DataSource): DataSource {
+    if (typeof setting !== 'string') return setting;
+    let dataSource: DataSource;
+    try {
+      dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(setting === 'default' ? undefined : setting), {
+        strict: false,
+      });
+    } catch {
+      throw new ReliableKafkaConfigurationError(
+        'dataSource',
+        `no TypeORM DataSource named "${setting}" is registered; add TypeOrmModule.forRoot(${
+          setting === 'default' ? '' : `{ name: '${setting}', ... }`
+        }) or pass a DataSource instance`,
+      );
+    }
+    if (!dataSource?.isInitialized) {
+      throw new ReliableKafkaConfigurationError('dataSource', `the DataSource "${setting}" is not initialized`);
+    }
+    return dataSource;
+  }
+
+  private async ensureDedupTable(): Promise<void> {
+    const { tableName, createTable } = this.options.dedup;
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      if (await runner.hasTable(tableName)) return;
+      if (!createTable) {
+        throw new ReliableKafkaConfigurationError(
+          'dedup.tableName',
+          `table "${tableName}" does not exist; add createDedupTableMigration(${
+            tableName === 'reliable_kafka_dedup' ? '' : `'${tableName}'`
+          }) to your migrations, or set dedup.createTable: true`,
+        );
+      }
+      const Migration = createDedupTableMigration(tableName);
+      await new Migration().up(runner);
+      this.logger.log(`created dedup table "${tableName}"`);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Handler topics must exist (or be created when `topics.create`); dead-letter topics are created. */
+  private async prepareTopics(kafka: Kafka): Promise<void> {
+    const admin: Admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const topicOptions = this.options.topics ?? {};
+      const sources = [...new Set(this.handlers.flatMap((h) => h.topics))];
+      const missing = sources.filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        if (!topicOptions.create) {
+          throw new ReliableKafkaConfigurationError(
+            'topics',
+            `topic(s) ${missing.join(', ')} do not exist on the broker; create them, or set topics.create: true`,
+          );
+        }
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: topicOptions.numPartitions ?? 1,
+            replicationFactor: topicOptions.replicationFactor ?? -1,
+          })),
+        });
+        missing.forEach((t) => existing.add(t));
+      }
+      const deadLetterTopics = new Map<string, string>();
+      for (const handler of this.handlers) {
+        if (!handler.createDeadLetterTopic) continue;
+        for (const topic of handler.topics) {
+          const dlq = handler.deadLetterTopic(topic);
+          if (!existing.has(dlq)) deadLetterTopics.set(dlq, topic);
+        }
+      }
+      if (deadLetterTopics.size > 0) {
+        const metadata = await admin.fetchTopicMetadata({ topics: [...new Set(deadLetterTopics.values())] });
+        const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [...deadLetterTopics].map(([topic, source]) => ({
+            topic,
+            numPartitions: partitionsOf.get(source) ?? 1,
+            replicationFactor: topicOptions.replicationFactor ?? -1,
+          })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { PayloadDecoder } from '../decoding/payload-decoder';
+import type { IdempotentOptions } from '../pipeline/idempotency-key';
+import type { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
+import type { BackoffOptions, RetryOptions } from '../failure/retry.options';
+
+/** A discovered handler with every setting resolved: what the consumers run. */
+export interface HandlerDefinition {
+  id: string;
+  groupId: string;
+  topics: string[];
+  fromBeginning: boolean;
+  retry: Required<Pick<RetryOptions, 'maxAttempts' | 'maxTotalMs'>> &
+    RetryOptions & { backoff: BackoffOptions };
+  deadLetterTopic: (sourceTopic: string) => string;
+  createDeadLetterTopic: boolean;
+  decode: PayloadDecoder;
+  idempotency: IdempotentOptions;
+  /** The method wrapped with the app's guards, interceptors, pipes and ours. */
+  invoke: (payload: unknown, context: ReliableKafkaContext) => Promise<unknown>;
+  /** `ClassName.methodName`, for messages. */
+  location: string;
+}

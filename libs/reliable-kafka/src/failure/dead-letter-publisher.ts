@@ -1,0 +1,43 @@
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { RecordSender } from '../kafka/kafka-port';
+import { DeadLetterHeaders } from './dead-letter.headers';
+
+export interface DeadLetterFailure {
+  error: unknown;
+  attempts: number;
+  groupId: string;
+  handlerId: string;
+}
+
+/** Longest error message kept in a header; a stack trace has no place in a record header. */
+const MAX_ERROR_MESSAGE = 2_000;
+
+/**
+ * Writes a failed record to its dead-letter topic: original key, value (byte for byte) and headers,
+ * plus headers naming its origin and its error. Resolves only once the broker acknowledged it.
+ */
+export class DeadLetterPublisher {
+  constructor(private readonly sender: RecordSender) {}
+
+  async publish(topic: string, record: KafkaMessageRecord, failure: DeadLetterFailure): Promise<void> {
+    const error = failure.error as { name?: string; message?: string; code?: unknown } | undefined;
+    const headers: Record<string, Buffer | string> = {};
+    for (const [name, value] of Object.entries(record.rawHeaders)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    Object.assign(headers, {
+      [DeadLetterHeaders.originalTopic]: record.topic,
+      [DeadLetterHeaders.originalPartition]: String(record.partition),
+      [DeadLetterHeaders.originalOffset]: record.offset,
+      [DeadLetterHeaders.originalTimestamp]: record.timestamp,
+      [DeadLetterHeaders.consumerGroup]: failure.groupId,
+      [DeadLetterHeaders.handler]: failure.handlerId,
+      [DeadLetterHeaders.errorClass]: error?.name ?? typeof failure.error,
+      [DeadLetterHeaders.errorMessage]: String(error?.message ?? failure.error).slice(0, MAX_ERROR_MESSAGE),
+      [DeadLetterHeaders.attempts]: String(failure.attempts),
+      [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+    });
+    if (typeof error?.code === 'string') headers[DeadLetterHeaders.errorCode] = error.code;
+    await this.sender.send(topic, [{ key: record.key, value: record.value, headers }]);
+  }
+}

@@ -1,0 +1,33 @@
+/** An error class: errors that are `instanceof` it match. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => Error;
+
+export type ErrorKind = 'retriable' | 'non-retriable';
+
+export type BackoffOptions =
+  | { type: 'fixed'; delayMs: number }
+  | {
+      type: 'exponential';
+      /** First delay. Default 200 ms. */
+      initialMs?: number;
+      /** Growth per attempt. Default 2. */
+      multiplier?: number;
+      /** Ceiling of one delay. Default 10000 ms. */
+      maxMs?: number;
+      /** Random spread, 0..1, so that many consumers do not retry in lockstep. Default 0.2. */
+      jitter?: number;
+    };
+
+export interface RetryOptions {
+  /** Deliveries of one message, the first included, before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
+  /** Longest time spent retrying one message before it is dead-lettered. Default 60000 ms. */
+  maxTotalMs?: number;
+  backoff?: BackoffOptions;
+  /** Errors that are always retried. */
+  retriable?: ErrorClass[];
+  /** Errors that go to the dead-letter topic without a retry. */
+  nonRetriable?: ErrorClass[];
+  /** Last word on an error; `undefined` falls back to the lists and the built-in rules. */
+  classify?: (error: unknown) => ErrorKind | undefined;
+}

@@ -1,0 +1,46 @@
+export { ReliableKafkaModule } from './reliable-kafka.module';
+export { RELIABLE_KAFKA_OPTIONS } from './reliable-kafka.module-definition';
+export type {
+  CommitStrategy,
+  DedupOptions,
+  HandlerDefaults,
+  ReliableKafkaConsumerOptions,
+  ReliableKafkaModuleOptions,
+  TopicOptions,
+} from './reliable-kafka.options';
+
+export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
+export type { AtLeastOnceHandlerOptions } from './decorators/at-least-once-handler.options';
+export { Idempotent } from './decorators/idempotent.decorator';
+export { TransactionManager } from './decorators/transaction-manager.decorator';
+/** Same decorators as the Nest Kafka transport, so handler signatures move over unchanged. */
+export { Ctx, Payload } from '@nestjs/microservices';
+
+export { ReliableKafkaContext } from './pipeline/reliable-kafka.context';
+export type { IdempotencyKeyFn, IdempotencyKeySource, IdempotentOptions } from './pipeline/idempotency-key';
+export { TransactionInterceptor } from './pipeline/transaction.interceptor';
+export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';
+export type { KafkaMessageRecord } from './consumer/kafka-message-record';
+export { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
+
+export type { PayloadDecoder, PayloadDecoderOption } from './decoding/payload-decoder';
+export type { RetentionWindow } from './dedup/retention-window';
+export { createDedupTableMigration, CreateReliableKafkaDedupTable1764300000000 } from './dedup/dedup-table.migration';
+
+export type { BackoffOptions, ErrorClass, ErrorKind, RetryOptions } from './failure/retry.options';
+export type { DeadLetterOptions } from './failure/dead-letter.options';
+export { DeadLetterHeaders } from './failure/dead-letter.headers';
+
+export { ReliableKafkaEvents } from './observability/reliable-kafka.events';
+export type { DeliveryEvent, ReliableKafkaEventMap } from './observability/reliable-kafka.events';
+export { DeliveryStats } from './observability/delivery-stats';
+export type { HandlerStats } from './observability/delivery-stats';
+
+export { ReliableKafkaError } from './errors/reliable-kafka.error';
+export { ReliableKafkaConfigurationError } from './errors/configuration.error';
+export {
+  MissingIdempotencyKeyError,
+  NonRetriableError,
+  PayloadDecodeError,
+  RetriableError,
+} from './errors/non-retriable.error';

@@ -1,0 +1,35 @@
+import { EventEmitter } from 'node:events';
+import { Injectable } from '@nestjs/common';
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+
+export interface DeliveryEvent {
+  record: KafkaMessageRecord;
+  handlerId: string;
+  groupId: string;
+  idempotencyKey?: string;
+  attempt: number;
+}
+
+/**
+ * What happened to deliveries, as it happens. Listeners run synchronously, in order: `processed`
+ * fires after the handler's transaction committed and before its offset is committed.
+ */
+export interface ReliableKafkaEventMap {
+  /** The handler ran and its transaction committed. */
+  processed: [DeliveryEvent & { durationMs: number }];
+  /** The key was already processed: the handler was skipped, the offset will be committed. */
+  duplicate: [DeliveryEvent];
+  /** The delivery failed and will be tried again after `delayMs`. */
+  retry: [DeliveryEvent & { error: unknown; delayMs: number; reason: 'handler' | 'database-unavailable' }];
+  /** The record was written to the dead-letter topic. */
+  'dead-lettered': [DeliveryEvent & { error: unknown; deadLetterTopic: string }];
+  /** Writing to the dead-letter topic failed; the record stays uncommitted and is retried. */
+  'dead-letter-failed': [DeliveryEvent & { error: unknown; deadLetterTopic: string }];
+  /** Offsets were committed to the broker. */
+  committed: [{ groupId: string; topic: string; partition: number; offset: string; latencyMs: number }];
+  /** The group's partitions were (re)assigned. */
+  rebalanced: [{ groupId: string; assignment: Record<string, number[]>; durationMs?: number }];
+}
+
+@Injectable()
+export class ReliableKafkaEvents extends EventEmitter<ReliableKafkaEventMap> {}

@@ -1,0 +1,12 @@
+/** Metadata keys and injection tokens: the only place these strings live. */
+export const AT_LEAST_ONCE_HANDLER_METADATA = 'reliable-kafka:at-least-once-handler';
+export const IDEMPOTENT_METADATA = 'reliable-kafka:idempotent';
+export const DEAD_LETTER_HANDLER_METADATA = 'reliable-kafka:dead-letter-handler';
+
+/** The header producers set and consumers read to deduplicate across producers and restarts. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const MESSAGE_ID_HEADER = 'message-id';
+
+export const DEFAULT_DEDUP_TABLE = 'reliable_kafka_dedup';
+export const DEFAULT_CLIENT_ID = 'reliable-kafka';
+export const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';

@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
+import { HandlerExplorer } from './discovery/handler.explorer';
+import { HandlerMetadataAccessor } from './discovery/handler-metadata.accessor';
+import { DeliveryStats } from './observability/delivery-stats';
+import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
+import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
+
+/**
+ * `ReliableKafkaModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`.
+ * Global: handlers in any module of the app are found, and the events and stats are injectable
+ * anywhere.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  providers: [HandlerMetadataAccessor, HandlerExplorer, ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers],
+  exports: [ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers],
+})
+export class ReliableKafkaModule extends ConfigurableModuleClass {}
