@@ -1,0 +1,91 @@
+import { availableDatabaseKinds, createTestDatabase, type TestDatabase } from '../../../../test/support/db/test-database';
+import { createDedupStore, type DedupStore } from './dedup-store';
+import { createDedupTableMigration } from './dedup-table.migration';
+import type { DedupRecord } from './dedup-record';
+
+const record = (key: string, processedAt = Date.now()): DedupRecord => ({
+  handlerId: 'Orders.handle',
+  idempotencyKey: key,
+  topic: 'orders',
+  partition: 3,
+  offset: '9007199254740993',
+  processedAt,
+});
+
+describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
+  let db: TestDatabase;
+  let store: DedupStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    const Migration = createDedupTableMigration('rk_dedup');
+    const runner = db.dataSource.createQueryRunner();
+    await new Migration().up(runner);
+    await runner.release();
+    store = createDedupStore(db.dataSource, 'rk_dedup');
+  });
+  afterAll(() => db?.drop());
+
+  const count = async (key: string): Promise<number> => {
+    const rows = await db.dataSource.query(
+      `SELECT COUNT(*) AS n FROM rk_dedup WHERE idempotency_key = ${kind === 'postgres' ? '$1' : '?'}`,
+      [key],
+    );
+    return Number(rows[0].n);
+  };
+
+  it('tells a first insert from a duplicate, and keeps the transaction usable after one', async () => {
+    const first = await db.dataSource.transaction((m) => store.tryInsert(m, record('k1')));
+    const { second, after } = await db.dataSource.transaction(async (m) => {
+      const dup = await store.tryInsert(m, record('k1'));
+      // The transaction must still accept statements after a conflict.
+      const next = await store.tryInsert(m, record('k1-next'));
+      return { second: dup, after: next };
+    });
+    expect([first, second, after]).toEqual([true, false, true]);
+    expect(await count('k1')).toBe(1);
+    expect(await count('k1-next')).toBe(1);
+  });
+
+  it('a rolled-back transaction leaves no dedup record, so the key can be processed again', async () => {
+    await expect(
+      db.dataSource.transaction(async (m) => {
+        expect(await store.tryInsert(m, record('k2'))).toBe(true);
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(await count('k2')).toBe(0);
+    expect(await db.dataSource.transaction((m) => store.tryInsert(m, record('k2')))).toBe(true);
+  });
+
+  it('the same key under another handler is not a duplicate', async () => {
+    await db.dataSource.transaction((m) => store.tryInsert(m, record('k3')));
+    const other = await db.dataSource.transaction((m) => store.tryInsert(m, { ...record('k3'), handlerId: 'Audit.handle' }));
+    expect(other).toBe(true);
+  });
+
+  if (kind !== 'sqlite') {
+    it('two transactions racing on one key: exactly one inserts, whatever the timing', async () => {
+      const keys = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+      const results = await Promise.all(
+        keys.flatMap((key) => [0, 1].map(() => db.dataSource.transaction((m) => store.tryInsert(m, record(key))))),
+      );
+      for (let i = 0; i < keys.length; i++) {
+        expect([results[2 * i], results[2 * i + 1]].sort()).toEqual([false, true]);
+      }
+    });
+  }
+
+  it('deletes expired records in bounded batches and keeps the rest', async () => {
+    const old = Date.now() - 10 * 86_400_000;
+    await db.dataSource.transaction(async (m) => {
+      for (let i = 0; i < 7; i++) await store.tryInsert(m, record(`old-${i}`, old));
+      await store.tryInsert(m, record('fresh'));
+    });
+    const before = Date.now() - 86_400_000;
+    expect(await store.deleteExpired(db.dataSource, before, 5)).toBe(5);
+    expect(await store.deleteExpired(db.dataSource, before, 5)).toBe(2);
+    expect(await store.deleteExpired(db.dataSource, before, 5)).toBe(0);
+    expect(await count('fresh')).toBe(1);
+  });
+});

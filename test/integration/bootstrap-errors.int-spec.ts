@@ -1,0 +1,119 @@
+import { Controller, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  AtLeastOnceHandler,
+  ReliableKafkaConfigurationError,
+  ReliableKafkaModule,
+  type ReliableKafkaModuleOptions,
+} from '../../libs/reliable-kafka/src';
+import { createTestDatabase, type TestDatabase } from '../support/db/test-database';
+import { brokers, uniqueName } from '../support/kafka';
+import { startTestApp } from '../support/test-app';
+
+const silent = { log() {}, warn() {}, error() {}, debug() {}, verbose() {} };
+
+async function bootstrapError(build: () => Promise<unknown>): Promise<ReliableKafkaConfigurationError> {
+  try {
+    await build();
+  } catch (error) {
+    if (error instanceof ReliableKafkaConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('bootstrap succeeded, expected a configuration error');
+}
+
+describe('bad configuration fails at bootstrap, naming the setting', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+  });
+  afterAll(() => db?.drop());
+
+  @Injectable()
+  class OrdersHandler {
+    @AtLeastOnceHandler({ topics: 'orders', id: 'orders' })
+    handle() {}
+  }
+
+  it('an unknown named data source', async () => {
+    const error = await bootstrapError(() => startTestApp({ db, options: { dataSource: 'reporting' } }));
+    expect(error.setting).toBe('dataSource');
+    expect(error.message).toMatch(/no TypeORM DataSource named "reporting"/);
+  });
+
+  it('finds a named data source registered with @nestjs/typeorm', async () => {
+    const app = await startTestApp({
+      db,
+      imports: [TypeOrmModule.forRoot({ ...db.dataSourceOptions, name: 'ledger' } as never)],
+      options: { dataSource: 'ledger' },
+    });
+    await app.close();
+  });
+
+  it('two handlers with one id', async () => {
+    @Injectable()
+    class Duplicate {
+      @AtLeastOnceHandler({ topics: 'payments', id: 'orders' })
+      handle() {}
+    }
+    const error = await bootstrapError(() => startTestApp({ db, providers: [OrdersHandler, Duplicate] }));
+    expect(error.setting).toBe('@AtLeastOnceHandler id "orders"');
+    expect(error.message).toMatch(/OrdersHandler\.handle and Duplicate\.handle/);
+  });
+
+  it('a handler on a controller', async () => {
+    @Controller()
+    class WrongPlace {
+      @AtLeastOnceHandler('orders')
+      handle() {}
+    }
+    const error = await bootstrapError(() => startTestApp({ db, controllers: [WrongPlace] }));
+    expect(error.message).toMatch(/WrongPlace\.handle.*controller/);
+  });
+
+  it('missing brokers', async () => {
+    const options = { client: { brokers: [] }, consumer: { groupId: 'g' }, dataSource: db.dataSource } as ReliableKafkaModuleOptions;
+    @Module({ imports: [ReliableKafkaModule.forRoot(options)] })
+    class AppModule {}
+    const error = await bootstrapError(async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(silent).compile();
+      await moduleRef.init();
+    });
+    expect(error.setting).toBe('client.brokers');
+  });
+
+  it('a missing dedup table, unless createTable is set', async () => {
+    const error = await bootstrapError(() => startTestApp({ db, options: { dedup: { tableName: 'not_migrated' } } }));
+    expect(error.setting).toBe('dedup.tableName');
+    expect(error.message).toMatch(/createDedupTableMigration\('not_migrated'\)/);
+  });
+
+  it('a handler topic that does not exist on the broker', async () => {
+    const topic = uniqueName('nowhere');
+    @Injectable()
+    class Lost {
+      @AtLeastOnceHandler(topic)
+      handle() {}
+    }
+    const error = await bootstrapError(() => startTestApp({ db, providers: [Lost] }));
+    expect(error.setting).toBe('topics');
+    expect(error.message).toContain(topic);
+  });
+
+  it('forRootAsync takes its options from a factory', async () => {
+    @Module({
+      imports: [
+        ReliableKafkaModule.forRootAsync({
+          useFactory: () => ({ client: { brokers: brokers() }, consumer: { groupId: '' }, dataSource: db.dataSource }),
+        }),
+      ],
+    })
+    class AsyncModule {}
+    const error = await bootstrapError(async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [AsyncModule] }).setLogger(silent).compile();
+      await moduleRef.init();
+    });
+    expect(error.setting).toBe('consumer.groupId');
+  });
+});

@@ -1,0 +1,42 @@
+import { type DynamicModule, type INestApplicationContext, Module, type Provider, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ReliableKafkaModule, type ReliableKafkaModuleOptions } from '../../libs/reliable-kafka/src';
+import type { TestDatabase } from './db/test-database';
+import { brokers, uniqueName } from './kafka';
+
+export interface TestAppOptions {
+  db: TestDatabase;
+  providers?: Provider[];
+  controllers?: Type[];
+  imports?: DynamicModule[];
+  groupId?: string;
+  options?: Partial<ReliableKafkaModuleOptions>;
+}
+
+/** A Nest application context with ReliableKafkaModule on the real broker and the given database. */
+export async function startTestApp(opts: TestAppOptions): Promise<INestApplicationContext> {
+  @Module({
+    imports: [
+      ...(opts.imports ?? []),
+      ReliableKafkaModule.forRoot({
+        client: { brokers: brokers(), clientId: uniqueName('app') },
+        consumer: { groupId: opts.groupId ?? uniqueName('group'), heartbeatInterval: 500, sessionTimeout: 10_000 },
+        dataSource: opts.db.dataSource,
+        dedup: { createTable: true },
+        handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 50 } } },
+        shutdownTimeoutMs: 10_000,
+        ...opts.options,
+      }),
+    ],
+    providers: opts.providers ?? [],
+    controllers: opts.controllers ?? [],
+  })
+  class TestAppModule {}
+
+  const builder = Test.createTestingModule({ imports: [TestAppModule] });
+  // Quiet by default; RK_TEST_LOG=1 shows the library's and kafkajs's log lines.
+  if (!process.env.RK_TEST_LOG) builder.setLogger({ log() {}, warn() {}, error() {}, debug() {}, verbose() {} } as never);
+  const moduleRef = await builder.compile();
+  await moduleRef.init();
+  return moduleRef;
+}
