@@ -5,8 +5,8 @@
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const moduleNameMapper = {
-  '^@reliable-kafka/core$': '<rootDir>/libs/reliable-kafka/src',
-  '^@reliable-kafka/core/(.*)$': '<rootDir>/libs/reliable-kafka/src/$1',
+  '^@reliable-kafka/nestjs$': '<rootDir>/libs/reliable-kafka/src',
+  '^@reliable-kafka/nestjs/(.*)$': '<rootDir>/libs/reliable-kafka/src/$1',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
@@ -19,7 +19,7 @@ const services = {
 module.exports = {
   testTimeout: 180_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
     {
       ...common,
       ...services,

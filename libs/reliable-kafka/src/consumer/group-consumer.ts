@@ -5,6 +5,7 @@ import { toMessageRecord } from '../kafka/kafkajs-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ReliableKafkaConsumerOptions } from '../reliable-kafka.options';
 import type { CommitPolicy } from './commit-policy';
+import { type DeliveryState, newDeliveryState } from './delivery-state';
 import type { MessageProcessor } from './message-processor';
 import { OffsetTracker } from './offset-tracker';
 
@@ -13,7 +14,12 @@ interface PartitionState {
   partition: number;
   tracker: OffsetTracker;
   lastCommitAt: number;
+  /** Finished records not yet committed. */
   pending: number;
+  /** The head record while it is being retried. */
+  delivery?: DeliveryState;
+  /** Set while the partition is paused for a back-off. */
+  resumeTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -91,6 +97,8 @@ export class GroupConsumer {
     if (!consumer) return;
     this.stopping = true;
     clearInterval(this.flushTimer);
+    // A paused partition's back-off is not waited out: its record is simply not committed.
+    for (const state of this.partitions.values()) clearTimeout(state.resumeTimer);
     const drained = await waitUntil(() => this.activeBatches === 0, timeoutMs);
     if (!drained) {
       this.logger.warn(`in-flight handlers did not finish within ${timeoutMs} ms; their records will be redelivered`);
@@ -112,34 +120,46 @@ export class GroupConsumer {
     }
   }
 
-  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }: EachBatchPayload): Promise<void> {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const state = this.stateOf(batch.topic, batch.partition);
     const shouldStop = () => this.stopping || !isRunning() || isStale();
-    const control = { shouldStop, heartbeat: () => this.heartbeat(heartbeat, state) };
 
     for (const message of batch.messages) {
       if (shouldStop()) break;
       const record = toMessageRecord(batch.topic, batch.partition, message);
+      if (state.delivery?.offset !== record.offset) state.delivery = newDeliveryState(record.offset);
       state.tracker.start(record.offset);
-      const result = await this.processor.deliver(record, handler, control);
-      if (result === 'abandoned') {
-        // Not finished: leave it unresolved so it is fetched again, and never commit past it.
+      const result = await this.processor.deliver(record, handler, state.delivery);
+      if (result.kind === 'retry') {
+        // Not finished: leave it unresolved (it is fetched again from here) and pause only this
+        // partition for the back-off; the consumer goes on with the others and keeps heartbeating.
         state.tracker.abandonUnfinished();
+        this.pauseFor(state, pause, result.delayMs);
         break;
       }
+      state.delivery = undefined;
       state.tracker.finish(record.offset);
       state.pending++;
       resolveOffset(message.offset);
       if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
         await this.commit(state);
       }
-      await control.heartbeat();
+      await this.heartbeat(heartbeat, state);
     }
-    if (shouldStop() || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
+    if (shouldStop() || state.resumeTimer || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
       await this.commit(state);
     }
+  }
+
+  private pauseFor(state: PartitionState, pause: () => () => void, delayMs: number): void {
+    const resume = pause();
+    clearTimeout(state.resumeTimer);
+    state.resumeTimer = setTimeout(() => {
+      state.resumeTimer = undefined;
+      if (!this.stopping) resume();
+    }, delayMs);
   }
 
   /** A heartbeat that reveals a rebalance commits what has finished before the partition goes. */
@@ -185,7 +205,8 @@ export class GroupConsumer {
     for (const [key, state] of this.partitions) {
       if (!assignment[state.topic]?.includes(state.partition)) this.partitions.delete(key);
     }
-    // A kept partition restarts from its committed offset too: forget finished-but-uncommitted work.
+    // A kept partition restarts from its committed offset too: forget finished-but-uncommitted
+    // work. A pending back-off timer stays, so a paused partition is resumed.
     for (const state of this.partitions.values()) {
       state.tracker = new OffsetTracker();
       state.pending = 0;

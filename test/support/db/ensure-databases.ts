@@ -1,0 +1,636 @@
+/**
+ * Makes sure the database servers the tests need are reachable, once per test
+ * run (Jest globalSetup), starting them when they are installed but not running.
+ *
+ * PostgreSQL is required: probe the configured server; if nothing answers on
+ * this machine, (a) start the Debian cluster with pg_ctlcluster, else (b) init
+ * a throwaway cluster in <repo>/.pgdata (git-ignored) on a free port, else fail
+ * with a message saying what was tried and how to provide one.
+ * MariaDB is optional: probe, try start-stop-daemon, else record a note.
+ *
+ * Results travel to Jest workers through process.env (TEST_DB_ENV below).
+ * Run this file directly (`npx ts-node test/support/db/ensure-databases.ts`)
+ * to print those variables as JSON.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import * as mysql from 'mysql2/promise';
+import { Client } from 'pg';
+import {
+  ServerConfig,
+  isLocalHost,
+  mariadbConfig,
+  postgresConfig,
+  redactUrl,
+} from './database-kinds';
+
+/** Environment variables: outputs set for test workers, and two inputs. */
+export const TEST_DB_ENV = {
+  /** Admin URL of the PostgreSQL server to create test databases on. */
+  pgUrl: 'RK_TEST_PG_URL',
+  pgVersion: 'RK_TEST_PG_VERSION',
+  /** Admin URL of MariaDB; empty string when MariaDB is not available. */
+  mysqlUrl: 'RK_TEST_MYSQL_URL',
+  mysqlVersion: 'RK_TEST_MYSQL_VERSION',
+  sqliteVersion: 'RK_TEST_SQLITE_VERSION',
+  /** The describeDatabases() line. */
+  summary: 'RK_TEST_DATABASES',
+  /** Data directory of a throwaway cluster we started; empty otherwise. */
+  pgThrowawayDir: 'RK_TEST_PG_THROWAWAY_DIR',
+  /** Input: "1" skips the configured server and goes straight to a throwaway cluster. */
+  forceThrowaway: 'RK_TEST_PG_FORCE_THROWAWAY',
+  /** Input: "1" treats MariaDB as unavailable without probing it. */
+  skipMariadb: 'RK_TEST_SKIP_MARIADB',
+} as const;
+
+/** running: it was already up; started: we started the machine's server; throwaway: our own cluster. */
+export type ServerOrigin = 'running' | 'started' | 'throwaway';
+
+export interface ServerInfo {
+  /** Admin connection URL. */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  /** Short version, e.g. "15.20" or "10.11.19". */
+  version: string;
+  /** Full `select version()` text. */
+  versionString: string;
+  origin: ServerOrigin;
+}
+
+export interface PgServerInfo extends ServerInfo {
+  /** Set when origin is "throwaway": stopStartedDatabases() stops and deletes it. */
+  throwawayDir?: string;
+}
+
+export interface DatabasesInfo {
+  postgres: PgServerInfo;
+  mariadb: ServerInfo | null;
+  sqlite: { version: string };
+  notes: string[];
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const CONNECT_TIMEOUT_MS = 2_000;
+
+let pending: Promise<DatabasesInfo> | undefined;
+let lastInfo: DatabasesInfo | undefined;
+
+/**
+ * Probes (and if need be starts) the servers, then puts their locations into
+ * process.env (TEST_DB_ENV) for the test workers. Memoised: calling it twice is cheap.
+ */
+export function ensureDatabases(): Promise<DatabasesInfo> {
+  pending ??= (async () => {
+    const notes: string[] = [];
+    const postgres = await ensurePostgres(notes);
+    const mariadb = await ensureMariadb(notes);
+    const info: DatabasesInfo = { postgres, mariadb, sqlite: { version: sqliteVersion() }, notes };
+    lastInfo = info;
+    // Workers are forked after globalSetup and inherit this environment.
+    exportDatabaseEnv(info);
+    return info;
+  })();
+  // A failed attempt may be retried (e.g. after the user starts a server).
+  pending.catch(() => (pending = undefined));
+  return pending;
+}
+
+/** One line for the test log. Without an argument: the last ensureDatabases() result, or the env summary. */
+export function describeDatabases(info: DatabasesInfo | undefined = lastInfo): string {
+  if (!info) return process.env[TEST_DB_ENV.summary] || 'databases: not probed yet';
+  const pg = info.postgres;
+  const pgOrigin = {
+    running: 'running server',
+    started: 'started by the test harness',
+    throwaway: 'throwaway cluster in .pgdata/',
+  }[pg.origin];
+  const parts = [
+    `PostgreSQL ${pg.version} at ${pg.host}:${pg.port} (${pgOrigin})`,
+    `SQLite ${info.sqlite.version} (better-sqlite3)`,
+  ];
+  const maria = info.mariadb;
+  if (maria)
+    parts.push(
+      `MariaDB ${maria.version} at ${maria.host}:${maria.port}${maria.origin === 'started' ? ' (started by the test harness)' : ''}`,
+    );
+  else
+    parts.push(
+      info.notes.find((n) => n.startsWith('MariaDB: not available')) ?? 'MariaDB: not available',
+    );
+  return `databases: ${parts.join(', ')}`;
+}
+
+/** The variables a globalSetup puts into process.env for the workers. */
+export function databaseEnv(info: DatabasesInfo): Record<string, string> {
+  return {
+    [TEST_DB_ENV.pgUrl]: info.postgres.url,
+    [TEST_DB_ENV.pgVersion]: info.postgres.version,
+    [TEST_DB_ENV.mysqlUrl]: info.mariadb?.url ?? '',
+    [TEST_DB_ENV.mysqlVersion]: info.mariadb?.version ?? '',
+    [TEST_DB_ENV.sqliteVersion]: info.sqlite.version,
+    [TEST_DB_ENV.summary]: describeDatabases(info),
+    [TEST_DB_ENV.pgThrowawayDir]: info.postgres.throwawayDir ?? '',
+  };
+}
+
+export function exportDatabaseEnv(info: DatabasesInfo): void {
+  Object.assign(process.env, databaseEnv(info));
+}
+
+/**
+ * For a test process that had no globalSetup (e.g. one spec run on its own):
+ * fills process.env by running ensureDatabases() in a child process. It is
+ * synchronous because describe.each needs the list of kinds at load time.
+ * A throwaway cluster started that way is stopped when this process exits.
+ */
+export function loadDatabaseEnv(): void {
+  if (process.env[TEST_DB_ENV.pgUrl] !== undefined) return;
+  const loader = __filename.endsWith('.ts')
+    ? ['-r', require.resolve('ts-node/register/transpile-only')]
+    : [];
+  const child = spawnSync(process.execPath, [...loader, __filename], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 180_000,
+  });
+  if (child.status !== 0) {
+    throw new Error(
+      `Test databases are not available:\n${child.stderr || child.error?.message || `exit ${child.status}`}`,
+    );
+  }
+  process.stderr.write(child.stderr);
+  const lastLine = child.stdout.trim().split('\n').pop() ?? '{}';
+  Object.assign(process.env, JSON.parse(lastLine) as Record<string, string>);
+  const dir = process.env[TEST_DB_ENV.pgThrowawayDir];
+  if (dir) process.once('exit', () => stopThrowawayCluster(dir));
+}
+
+/** Jest globalTeardown: stops what we started that nobody else should keep (the throwaway cluster). */
+export async function stopStartedDatabases(): Promise<string[]> {
+  const dir = lastInfo?.postgres.throwawayDir || process.env[TEST_DB_ENV.pgThrowawayDir];
+  if (!dir) return [];
+  stopThrowawayCluster(dir);
+  process.env[TEST_DB_ENV.pgThrowawayDir] = '';
+  pending = lastInfo = undefined;
+  // Servers started with pg_ctlcluster / start-stop-daemon are the machine's own and stay up.
+  return [`PostgreSQL: stopped and removed the throwaway cluster in ${dir}`];
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
+  const cfg = postgresConfig();
+  const tried: string[] = [];
+  if (process.env[TEST_DB_ENV.forceThrowaway] === '1') {
+    notes.push(`PostgreSQL: ${TEST_DB_ENV.forceThrowaway}=1, not using ${redactUrl(cfg.url)}`);
+  } else {
+    const probe = await probePostgres(cfg.url);
+    if (probe.ok) return pgInfo(cfg, probe.versionString, 'running');
+    tried.push(`connecting to ${redactUrl(cfg.url)} (from ${cfg.source}): ${probe.reason}`);
+    // A server that answered (bad password, missing database) will not be fixed by starting another.
+    if (probe.answered)
+      throw postgresRequired(
+        tried,
+        'a server answered but refused the connection; fix the settings',
+      );
+    if (!isLocalHost(cfg.host))
+      throw postgresRequired(
+        tried,
+        `${cfg.host} is not this machine, so nothing can be started here`,
+      );
+
+    const attempt = await startDebianClusters();
+    if (attempt) {
+      const after = await waitFor(() => probePostgres(cfg.url), 15_000);
+      if (after.ok) {
+        notes.push(`PostgreSQL: nothing answered at ${cfg.host}:${cfg.port}; ${attempt}`);
+        return pgInfo(cfg, after.versionString, 'started');
+      }
+      tried.push(`${attempt}, yet ${cfg.host}:${cfg.port} still fails: ${after.reason}`);
+    } else {
+      tried.push('pg_ctlcluster: no /etc/postgresql/<version>/main cluster on this machine');
+    }
+  }
+  try {
+    const { url, dataDir } = await startThrowawayCluster();
+    const probe = await probePostgres(url);
+    if (!probe.ok) throw new Error(`it started but does not answer: ${probe.reason}`);
+    notes.push(
+      `PostgreSQL: started a throwaway cluster in ${dataDir} (stopped by stopStartedDatabases)`,
+    );
+    return {
+      ...pgInfo(postgresConfig({ DATABASE_URL: url }), probe.versionString, 'throwaway'),
+      throwawayDir: dataDir,
+    };
+  } catch (e) {
+    tried.push(`throwaway cluster: ${errorText(e)}`);
+  }
+  throw postgresRequired(tried);
+}
+
+function postgresRequired(tried: string[], why?: string): Error {
+  return new Error(
+    [
+      `PostgreSQL is required by the test suite but none is usable${why ? ` (${why})` : ''}.`,
+      'Tried:',
+      ...tried.map((t, i) => `  ${i + 1}. ${t}`),
+      'Provide one: set DATABASE_URL=postgres://user:password@host:port/postgres (or PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE),',
+      'or install the server (apt-get install postgresql) so the harness can start it.',
+    ].join('\n'),
+  );
+}
+
+/** (a) Debian/Ubuntu: start every stopped "main" cluster. Returns what was done, or null if there is none. */
+async function startDebianClusters(): Promise<string | null> {
+  const ctl = findExecutable('pg_ctlcluster');
+  if (!ctl || !fs.existsSync('/etc/postgresql')) return null;
+  const versions = fs
+    .readdirSync('/etc/postgresql')
+    .filter((v) => fs.existsSync(`/etc/postgresql/${v}/main/postgresql.conf`));
+  if (versions.length === 0) return null;
+  const done: string[] = [];
+  for (const v of versions) {
+    const r = await run(ctl, ['--skip-systemctl-redirect', v, 'main', 'start']);
+    done.push(
+      `pg_ctlcluster ${v} main start -> ${r.code === 0 ? 'ok' : `exit ${r.code}: ${oneLine(r.output)}`}`,
+    );
+  }
+  return `ran ${done.join('; ')}`;
+}
+
+/**
+ * (b) initdb + pg_ctl into <repo>/.pgdata/cluster: trust auth, 127.0.0.1 only,
+ * a free port, no durability (it is thrown away). Postgres refuses to run as
+ * root, so as root everything runs as the "postgres" OS user.
+ */
+async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }> {
+  const bin = findPgBinDir();
+  if (!bin)
+    throw new Error(
+      'no PostgreSQL server binaries (initdb and pg_ctl) in /usr/lib/postgresql/*/bin or on PATH',
+    );
+  let dataDir = path.join(REPO_ROOT, '.pgdata', 'cluster');
+  stopThrowawayCluster(dataDir); // leftovers of an interrupted run
+  const owner = isRoot() ? lookupUser('postgres') : undefined;
+  if (isRoot() && !owner)
+    throw new Error('running as root and there is no "postgres" OS user to run initdb as');
+  const prepare = (dir: string): void => {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+  };
+  prepare(dataDir);
+  // The repo may sit where the postgres user cannot reach (e.g. under /root): use the temp dir then.
+  if (owner && (await run(...asPostgres('test', ['-w', dataDir]))).code !== 0) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-pgdata-'));
+    prepare(dataDir);
+  }
+  const initdb = await run(
+    ...asPostgres(path.join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]),
+  );
+  if (initdb.code !== 0)
+    throw new Error(`initdb failed (exit ${initdb.code}): ${tail(initdb.output)}`);
+  const port = await freePort();
+  fs.appendFileSync(
+    path.join(dataDir, 'postgresql.conf'),
+    [
+      '\n# added by test/support/db/ensure-databases.ts',
+      "listen_addresses = '127.0.0.1'",
+      `port = ${port}`,
+      "unix_socket_directories = ''", // no dependency on /var/run/postgresql
+      'fsync = off',
+      'full_page_writes = off',
+      'synchronous_commit = off',
+      '',
+    ].join('\n'),
+  );
+  const logFile = path.join(dataDir, 'server.log');
+  const start = await run(
+    ...asPostgres(path.join(bin, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]),
+  );
+  if (start.code !== 0) {
+    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    throw new Error(`pg_ctl start failed (exit ${start.code}): ${tail(start.output)} ${tail(log)}`);
+  }
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir };
+}
+
+/** Synchronous so it also works from a process 'exit' handler. */
+function stopThrowawayCluster(dataDir: string): void {
+  if (!fs.existsSync(dataDir)) return;
+  const bin = findPgBinDir();
+  if (bin && fs.existsSync(path.join(dataDir, 'postmaster.pid'))) {
+    const [cmd, args] = asPostgres(path.join(bin, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-m',
+      'fast',
+      '-w',
+      'stop',
+    ]);
+    spawnSync(cmd, args, { stdio: 'ignore', timeout: 60_000 });
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+type Probe = { ok: true; versionString: string } | { ok: false; reason: string; answered: boolean };
+
+async function probePostgres(url: string): Promise<Probe> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined); // a dying connection must not crash the probe
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>('select version() as version');
+    return { ok: true, versionString: rows[0].version };
+  } catch (e) {
+    // SQLSTATE codes mean a server answered; 57P03 ("starting up") is worth waiting for.
+    const code = (e as { code?: unknown }).code;
+    const answered = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && code !== '57P03';
+    return { ok: false, reason: errorText(e), answered };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function pgInfo(cfg: ServerConfig, versionString: string, origin: ServerOrigin): PgServerInfo {
+  return {
+    url: cfg.url,
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    versionString,
+    version: shortVersion(versionString),
+    origin,
+  };
+}
+
+function findPgBinDir(): string | undefined {
+  const hasTools = (dir: string): boolean =>
+    ['initdb', 'pg_ctl'].every((t) => isExecutable(path.join(dir, t)));
+  const debian = '/usr/lib/postgresql';
+  const versioned = fs.existsSync(debian)
+    ? fs
+        .readdirSync(debian)
+        .sort((a, b) => Number(b) - Number(a)) // newest first
+        .map((v) => path.join(debian, v, 'bin'))
+    : [];
+  return [...versioned, ...pathDirs()].find(hasTools);
+}
+
+function asPostgres(cmd: string, args: string[]): [string, string[]] {
+  if (!isRoot()) return [cmd, args];
+  const runuser = findExecutable('runuser');
+  if (runuser) return [runuser, ['-u', 'postgres', '--', cmd, ...args]];
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return [findExecutable('su') ?? 'su', ['postgres', '-s', '/bin/sh', '-c', quoted]];
+}
+
+// ---------------------------------------------------------------- MariaDB
+
+async function ensureMariadb(notes: string[]): Promise<ServerInfo | null> {
+  const unavailable = (reason: string): null => {
+    notes.push(`MariaDB: not available (${reason})`);
+    return null;
+  };
+  if (process.env[TEST_DB_ENV.skipMariadb] === '1')
+    return unavailable(`${TEST_DB_ENV.skipMariadb}=1`);
+  let cfg: ServerConfig;
+  try {
+    cfg = mariadbConfig();
+  } catch (e) {
+    return unavailable(errorText(e));
+  }
+  const probe = await probeMysql(cfg.url);
+  if (probe.ok) return mysqlInfo(cfg, probe.versionString, 'running');
+  const failed = `${redactUrl(cfg.url)}: ${probe.reason}`;
+  if (probe.answered || !isLocalHost(cfg.host)) return unavailable(failed);
+
+  const daemon = findExecutable('mariadbd') ?? findExecutable('mysqld');
+  const ssd = findExecutable('start-stop-daemon');
+  if (!daemon || !ssd || !isRoot()) {
+    return unavailable(
+      `${failed}; cannot start one: ${!daemon ? 'no mariadbd binary' : !ssd ? 'no start-stop-daemon' : 'not root'}`,
+    );
+  }
+  // The socket directory lives on a tmpfs that may be empty after a reboot.
+  const mysqlUser = lookupUser('mysql');
+  if (mysqlUser && !fs.existsSync('/run/mysqld')) {
+    fs.mkdirSync('/run/mysqld', { recursive: true });
+    fs.chownSync('/run/mysqld', mysqlUser.uid, mysqlUser.gid);
+  }
+  const started = await run(ssd, ['--start', '--oknodo', '--background', '--exec', daemon]);
+  const after = await waitFor(() => probeMysql(cfg.url), 30_000);
+  if (!after.ok) {
+    return unavailable(
+      `${failed}; start-stop-daemon --exec ${daemon} (exit ${started.code}) did not help: ${after.reason}`,
+    );
+  }
+  notes.push(
+    `MariaDB: nothing answered at ${cfg.host}:${cfg.port}; started ${daemon} with start-stop-daemon`,
+  );
+  return mysqlInfo(cfg, after.versionString, 'started');
+}
+
+async function probeMysql(url: string): Promise<Probe> {
+  let conn: mysql.Connection | undefined;
+  try {
+    conn = await mysql.createConnection({ uri: url, connectTimeout: CONNECT_TIMEOUT_MS });
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('select version() as version');
+    return { ok: true, versionString: String(rows[0].version) };
+  } catch (e) {
+    // Server-side errors (access denied, ...) carry an SQL state; socket errors do not.
+    return {
+      ok: false,
+      reason: errorText(e),
+      answered: typeof (e as { sqlState?: unknown }).sqlState === 'string',
+    };
+  } finally {
+    await conn?.end().catch(() => undefined);
+  }
+}
+
+function mysqlInfo(cfg: ServerConfig, versionString: string, origin: ServerOrigin): ServerInfo {
+  return {
+    url: cfg.url,
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    versionString,
+    version: shortVersion(versionString),
+    origin,
+  };
+}
+
+// ---------------------------------------------------------------- SQLite and helpers
+
+function sqliteVersion(): string {
+  const db = new Database(':memory:');
+  try {
+    return (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
+  } finally {
+    db.close();
+  }
+}
+
+/** Retries a probe until it succeeds, a server answers with a real error, or time runs out. */
+async function waitFor(probe: () => Promise<Probe>, totalMs: number): Promise<Probe> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    const r = await probe();
+    if (r.ok || r.answered || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command, never rejects; output is stdout+stderr. */
+function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    let output = '';
+    let settled = false;
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const finish = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ code, output: output.trim() });
+    };
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${timeoutMs} ms)`;
+      child.kill('SIGKILL');
+      finish(null);
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (e) => {
+      output += errorText(e);
+      finish(null);
+    });
+    child.on('close', (code) => finish(code));
+    // A daemon that inherited our pipes would hold back 'close' forever.
+    child.on('exit', (code) => setTimeout(() => finish(code), 500).unref());
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pathDirs(): string[] {
+  return [
+    ...(process.env.PATH ?? '').split(path.delimiter),
+    '/usr/local/sbin',
+    '/usr/sbin',
+    '/sbin',
+  ].filter(Boolean);
+}
+
+function findExecutable(name: string): string | undefined {
+  return pathDirs()
+    .map((dir) => path.join(dir, name))
+    .find(isExecutable);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+function lookupUser(name: string): { uid: number; gid: number } | undefined {
+  try {
+    const line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name}:`));
+    if (!line) return undefined;
+    const [, , uid, gid] = line.split(':');
+    return { uid: Number(uid), gid: Number(gid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** "PostgreSQL 15.20 (Debian ...) on x86_64" -> "15.20"; "10.11.19-MariaDB-0+deb12u1" -> "10.11.19". */
+function shortVersion(versionString: string): string {
+  return /\d+(\.\d+)+/.exec(versionString)?.[0] ?? versionString;
+}
+
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  // Node reports a refused "localhost" (IPv4 and IPv6 tried) as an AggregateError with an empty message.
+  const inner = e instanceof AggregateError ? e.errors.map((x) => errorText(x)).join('; ') : '';
+  const code = (e as { code?: unknown }).code;
+  return e.message || inner || (typeof code === 'string' ? code : e.name);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+function tail(text: string): string {
+  return oneLine(text.slice(-600));
+}
+
+// Command-line use, and the child process of loadDatabaseEnv(): the env as JSON on the last stdout line.
+if (require.main === module) {
+  ensureDatabases().then(
+    (info) => {
+      process.stderr.write(
+        `${describeDatabases(info)}\n${info.notes.map((n) => `  ${n}\n`).join('')}`,
+      );
+      process.stdout.write(`${JSON.stringify(databaseEnv(info))}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${errorText(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import { startBroker } from '../../tools/kafka/kafka-broker';
+import { describeDatabases, ensureDatabases } from './db/ensure-databases';
+
+/**
+ * Once per test run: a real Kafka broker (reused when KAFKA_BROKERS names one, else started and
+ * stopped by the teardown) and the databases. Workers read the addresses from the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.RK_TEST_SERVICES_READY) return;
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+  if (process.env.KAFKA_BROKERS) {
+    console.log(`\n[test services] Kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
+  } else {
+    const broker = await startBroker();
+    process.env.KAFKA_BROKERS = broker.brokers;
+    if (broker.started) process.env.RK_TEST_STARTED_BROKER = '1';
+    console.log(
+      `\n[test services] Kafka ${broker.version} (jars), metadata.version ${broker.metadataVersion ?? 'unknown'} ` +
+        `(from the broker's DescribeFeatures API) at ${broker.brokers} (${broker.started ? 'started for this run' : 'already running'})`,
+    );
+  }
+  await ensureDatabases();
+  console.log(`[test services] ${describeDatabases()}`);
+  process.env.RK_TEST_SERVICES_READY = '1';
+}
