@@ -43,6 +43,7 @@ describe('resolveOptions', () => {
     [{ ...valid, commit: { strategy: 'periodic', everyRecords: 1.5 } }, 'commit.everyRecords'],
     [{ ...valid, dedup: { retention: '2 weeks' } }, 'dedup.retention'],
     [{ ...valid, dataSource: 42 }, 'dataSource'],
+    [{ ...valid, producer: { deliveryTimeoutMs: -1 } }, 'producer.deliveryTimeoutMs'],
     [{ ...valid, handlerDefaults: { retry: { maxAttempts: 0 } } }, 'handlerDefaults.retry.maxAttempts'],
     [undefined, 'options'],
   ])('rejects a bad setting and names it: %#', (options, setting) => {

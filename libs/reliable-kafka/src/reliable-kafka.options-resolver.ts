@@ -17,6 +17,7 @@ export interface ResolvedOptions extends ReliableKafkaModuleOptions {
     createTable: boolean;
   };
   commit: CommitStrategy;
+  producer: { deliveryTimeoutMs: number };
   shutdownTimeoutMs: number;
   autoStart: boolean;
 }
@@ -68,6 +69,7 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
   positiveInteger(dedup.cleanupIntervalMs, 'dedup.cleanupIntervalMs');
   positiveInteger(dedup.cleanupBatchSize, 'dedup.cleanupBatchSize');
   positiveInteger(options.shutdownTimeoutMs, 'shutdownTimeoutMs');
+  positiveInteger(options.producer?.deliveryTimeoutMs, 'producer.deliveryTimeoutMs');
   if (options.handlerDefaults?.retry) resolveRetry(options.handlerDefaults.retry, undefined, 'handlerDefaults.retry');
 
   return {
@@ -82,6 +84,7 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
       cleanupBatchSize: dedup.cleanupBatchSize ?? 1_000,
       createTable: dedup.createTable ?? false,
     },
+    producer: { deliveryTimeoutMs: options.producer?.deliveryTimeoutMs ?? 120_000 },
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
     autoStart: options.autoStart ?? true,
   };

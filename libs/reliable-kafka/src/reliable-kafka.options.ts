@@ -79,6 +79,15 @@ export interface TopicOptions {
   replicationFactor?: number;
 }
 
+/** Settings of the library's producer (dead-letter writes). */
+export interface ProducerOptions {
+  /**
+   * Longest time a send keeps retrying before it fails: Kafka's `delivery.timeout.ms`.
+   * Default 120000 ms.
+   */
+  deliveryTimeoutMs?: number;
+}
+
 export interface ReliableKafkaModuleOptions {
   /** kafkajs client settings, passed through (brokers, clientId, ssl, sasl, timeouts). */
   client: KafkaConfig;
@@ -91,6 +100,7 @@ export interface ReliableKafkaModuleOptions {
   dedup?: DedupOptions;
   commit?: CommitStrategy;
   topics?: TopicOptions;
+  producer?: ProducerOptions;
   handlerDefaults?: HandlerDefaults;
   /** Longest wait for in-flight handlers on shutdown or partition revocation. Default 30000 ms. */
   shutdownTimeoutMs?: number;

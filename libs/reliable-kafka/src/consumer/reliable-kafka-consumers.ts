@@ -85,13 +85,13 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     const kafka = createKafkaClient(this.options.client);
     this.kafka = kafka;
     await this.prepareTopics(kafka);
-    this.producer = createReliableProducer(kafka);
+    this.producer = createReliableProducer(kafka, this.options.producer.deliveryTimeoutMs);
     await this.producer.connect();
 
     const processor = new MessageProcessor(
       new TransactionRunner(this.dataSource),
       this.dedup,
-      new DeadLetterPublisher(new KafkajsRecordSender(this.producer)),
+      new DeadLetterPublisher(new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs)),
       this.events,
     );
     const policy = new CommitPolicy(this.options.commit);

@@ -8,6 +8,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { DeliveryTimeoutError } from '../errors/delivery.errors';
 import type { OutgoingRecord, RecordSender, SentRecord } from './kafka-port';
 
 /** The one place that constructs kafkajs clients. Its log lines go to Nest's Logger. */
@@ -28,27 +29,58 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
   });
 }
 
+/** Longest pause between two retries of one send. */
+const MAX_RETRY_PAUSE_MS = 1_000;
+
 /**
  * A producer with the at-least-once settings of the reference configuration: acks=all, the
- * idempotent producer, retries within a bounded time. One request in flight: kafkajs's idempotent
- * producer is not safe with more.
+ * idempotent producer, retries until the delivery timeout. kafkajs has no delivery timeout (its
+ * `maxRetryTime` caps one pause, not the total), so the retry count is derived from it and
+ * `KafkajsRecordSender` enforces it. One request in flight: kafkajs's idempotent producer is not
+ * safe with more.
  */
-export function createReliableProducer(kafka: Kafka, maxRetryTimeMs = 30_000): Producer {
+export function createReliableProducer(kafka: Kafka, deliveryTimeoutMs: number): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: maxRetryTimeMs, initialRetryTime: 100 },
+    retry: {
+      initialRetryTime: 100,
+      maxRetryTime: MAX_RETRY_PAUSE_MS,
+      retries: Math.max(1, Math.ceil(deliveryTimeoutMs / MAX_RETRY_PAUSE_MS)),
+    },
   });
 }
 
 export class KafkajsRecordSender implements RecordSender {
-  constructor(private readonly producer: Producer) {}
+  constructor(
+    private readonly producer: Producer,
+    private readonly deliveryTimeoutMs: number,
+  ) {}
 
   async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
-    const result = await this.producer.send({ topic, acks: -1, messages: records });
-    return result.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? '' }));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeliveryTimeoutError(topic, this.deliveryTimeoutMs)), this.deliveryTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.producer.send({ topic, acks: -1, messages: records }), timeout]);
+      return result.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? '' }));
+    } catch (error) {
+      if (error instanceof DeliveryTimeoutError) throw error;
+      if ((error as { retriable?: boolean }).retriable !== false && isRetriesExhausted(error)) {
+        throw new DeliveryTimeoutError(topic, this.deliveryTimeoutMs, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
+}
+
+/** kafkajs gives up on a retriable error with KafkaJSNumberOfRetriesExceeded. */
+function isRetriesExhausted(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'KafkaJSNumberOfRetriesExceeded';
 }
 
 export function toMessageRecord(topic: string, partition: number, message: KafkaMessage): KafkaMessageRecord {

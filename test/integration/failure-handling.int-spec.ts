@@ -1,0 +1,204 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeadLetterHeaders,
+  DeliveryStats,
+  Payload,
+  ReliableKafkaContext,
+  ReliableKafkaEvents,
+} from '@reliable-kafka/nestjs';
+import type { TestDatabase } from '../support/db/test-database';
+import { committedOffsets, createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
+import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
+import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { LedgerEntry } from '../support/ledger/ledger.entities';
+import { startTestApp } from '../support/test-app';
+
+class InsufficientFunds extends Error {}
+
+describe('failure handling (postgres, real broker)', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext | undefined;
+  beforeAll(async () => {
+    db = await createLedgerDatabase('postgres');
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  afterAll(() => db?.drop());
+
+  const entries = (key: string) => db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
+
+  it('a transient error that clears after 3 attempts: applied once, nothing dead-lettered', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    let calls = 0;
+
+    @Injectable()
+    class Transient {
+      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 5, backoff: { type: 'fixed', delayMs: 30 } } })
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        calls++;
+        await applyCredit(context.entityManager, credit, context);
+        if (context.attempt < 3) throw new Error(`timeout talking to the ledger (attempt ${context.attempt})`);
+      }
+    }
+
+    app = await startTestApp({ db, providers: [Transient] });
+    await produce(topic, [creditMessage({ id: 't-1', account: uniqueName('a'), amount: 3 })]);
+    const stats = app.get(DeliveryStats);
+    await eventually(() => stats.get().processed === 1, 'processed');
+
+    expect(calls).toBe(3);
+    expect(stats.get()).toEqual({ processed: 1, duplicates: 0, retries: 2, deadLettered: 0 });
+    expect(await entries('t-1')).toBe(1);
+    expect(await readAll(`${topic}.dlq`, 0, 1_000)).toHaveLength(0);
+  });
+
+  it('a permanent retriable error: exactly maxAttempts calls, then the dead-letter topic, within maxTotalMs', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const calls: number[] = [];
+
+    @Injectable()
+    class AlwaysFailing {
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: { maxAttempts: 4, maxTotalMs: 20_000, backoff: { type: 'exponential', initialMs: 50, multiplier: 2, jitter: 0 } },
+      })
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        calls.push(Date.now());
+        await applyCredit(context.entityManager, credit, context);
+        throw new Error('ledger service returns 503');
+      }
+    }
+
+    app = await startTestApp({ db, providers: [AlwaysFailing] });
+    const events = app.get(ReliableKafkaEvents);
+    let deadLetteredAt = 0;
+    events.on('dead-lettered', () => (deadLetteredAt = Date.now()));
+    await produce(topic, [creditMessage({ id: 'p-1', account: uniqueName('a'), amount: 3 })]);
+    const stats = app.get(DeliveryStats);
+    await eventually(() => stats.get().deadLettered === 1, 'dead-lettered');
+
+    expect(calls).toHaveLength(4);
+    expect(deadLetteredAt - calls[0]).toBeLessThanOrEqual(20_000);
+    expect(await entries('p-1')).toBe(0);
+    const [dead] = await readAll(`${topic}.dlq`, 1);
+    expect(dead.headers[DeadLetterHeaders.attempts]).toBe('4');
+    expect(dead.headers[DeadLetterHeaders.errorMessage]).toBe('ledger service returns 503');
+  });
+
+  it('user classification: an error listed as non-retriable is dead-lettered on the first failure', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    let calls = 0;
+
+    @Injectable()
+    class Classified {
+      @AtLeastOnceHandler({ topics: topic, retry: { nonRetriable: [InsufficientFunds] } })
+      async credit() {
+        calls++;
+        throw new InsufficientFunds('balance too low');
+      }
+    }
+
+    app = await startTestApp({ db, providers: [Classified] });
+    await produce(topic, [creditMessage({ id: 'c-1', account: 'a', amount: 1 })]);
+    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
+    expect(calls).toBe(1);
+  });
+
+  it('pauses only the failing partition during a back-off: the others keep flowing', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic, 2);
+    const processedAt: Record<number, number[]> = { 0: [], 1: [] };
+    let failingUntil = 0;
+
+    @Injectable()
+    class PartlyFailing {
+      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 1_500 } } })
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        if (credit.id === 'stuck') {
+          failingUntil = Date.now();
+          throw new Error('not yet');
+        }
+        processedAt[context.partition].push(Date.now());
+      }
+    }
+
+    app = await startTestApp({ db, providers: [PartlyFailing], options: { consumer: { groupId: uniqueName('g'), partitionsConsumedConcurrently: 1 } } });
+    await produce(topic, [{ ...creditMessage({ id: 'stuck', account: 'a', amount: 1 }), partition: 0 }]);
+    await eventually(() => failingUntil > 0, 'first failure');
+    const sentAt = Date.now();
+    await produce(topic, Array.from({ length: 5 }, (_, i) => ({ ...creditMessage({ id: `free-${i}`, account: 'b', amount: 1 }), partition: 1 })));
+    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1, 'stuck record dead-lettered');
+
+    // Partition 1 was served while partition 0 waited out its back-offs.
+    expect(processedAt[1]).toHaveLength(5);
+    expect(Math.max(...processedAt[1])).toBeLessThan(failingUntil);
+    expect(Math.min(...processedAt[1])).toBeGreaterThanOrEqual(sentAt);
+  });
+
+  it('shutdown does not wait out a back-off, and the record stays uncommitted', async () => {
+    const topic = uniqueName('credits');
+    const groupId = uniqueName('g');
+    await createTopic(topic);
+    let calls = 0;
+
+    @Injectable()
+    class SlowRetry {
+      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 3, maxTotalMs: 600_000, backoff: { type: 'fixed', delayMs: 120_000 } } })
+      async credit() {
+        calls++;
+        throw new Error('down');
+      }
+    }
+
+    app = await startTestApp({ db, groupId, providers: [SlowRetry] });
+    await produce(topic, [creditMessage({ id: 's-1', account: 'a', amount: 1 })]);
+    await eventually(() => calls === 1, 'first attempt');
+    const closing = Date.now();
+    await app.close();
+    app = undefined;
+    // Far less than the 120 s back-off: close did not wait for it.
+    expect(Date.now() - closing).toBeLessThan(30_000);
+    expect((await committedOffsets(groupId, topic))[0]).toBe('-1');
+  });
+
+  it('a dead-letter topic that cannot be written: the offset waits, the record is dead-lettered once it can be (lost 0)', async () => {
+    const topic = uniqueName('credits');
+    const deadLetterTopic = uniqueName('missing-dlq');
+    const groupId = uniqueName('g');
+    await createTopic(topic);
+
+    @Injectable()
+    class Poisoned {
+      @AtLeastOnceHandler({ topics: topic, deadLetter: { topic: deadLetterTopic, createTopic: false } })
+      async credit() {}
+    }
+
+    app = await startTestApp({
+      db,
+      groupId,
+      providers: [Poisoned],
+      options: { producer: { deliveryTimeoutMs: 500 }, handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 100 } } } },
+    });
+    let failedWrites = 0;
+    app.get(ReliableKafkaEvents).on('dead-letter-failed', () => failedWrites++);
+    await produce(topic, [{ key: 'k', value: Buffer.from('not json {') }, creditMessage({ id: 'after', account: 'a', amount: 1 })]);
+
+    await eventually(() => failedWrites >= 2, 'two failed dead-letter writes');
+    expect((await committedOffsets(groupId, topic))[0]).toBe('-1');
+    expect(app.get(DeliveryStats).get().processed).toBe(0);
+
+    await createTopic(deadLetterTopic);
+    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1 && app!.get(DeliveryStats).get().processed === 1, 'dead-lettered, then the next record');
+    await eventually(async () => (await committedOffsets(groupId, topic))[0] === '2', 'both offsets committed');
+    const dead = await readAll(deadLetterTopic, 1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0].value?.toString()).toBe('not json {');
+  });
+});
