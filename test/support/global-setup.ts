@@ -1,5 +1,6 @@
 import { startBroker } from '../../tools/kafka/kafka-broker';
 import { describeDatabases, ensureDatabases } from './db/ensure-databases';
+import { dropStaleTestDatabases } from './db/test-database';
 
 /**
  * Once per test run: a real Kafka broker (reused when KAFKA_BROKERS names one, else started and
@@ -22,5 +23,7 @@ export default async function globalSetup(): Promise<void> {
   }
   await ensureDatabases();
   console.log(`[test services] ${describeDatabases()}`);
+  // Databases of runs that crashed before their teardown (older than a few hours).
+  await dropStaleTestDatabases();
   process.env.RK_TEST_SERVICES_READY = '1';
 }

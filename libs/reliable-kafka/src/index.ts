@@ -22,6 +22,7 @@ export { TransactionInterceptor } from './pipeline/transaction.interceptor';
 export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';
 export type { KafkaMessageRecord } from './consumer/kafka-message-record';
 export { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
+export type { ConsumersStatus, GroupStatus, PartitionStatus } from './consumer/consumer-status';
 
 export type { PayloadDecoder, PayloadDecoderOption } from './decoding/payload-decoder';
 export type { RetentionWindow } from './dedup/retention-window';

@@ -28,7 +28,7 @@ import {
   redactUrl,
 } from './database-kinds';
 
-/** Environment variables: outputs set for test workers, and two inputs. */
+/** Environment variables: outputs set for the test workers, then inputs a developer may set. */
 export const TEST_DB_ENV = {
   /** Admin URL of the PostgreSQL server to create test databases on. */
   pgUrl: 'RK_TEST_PG_URL',
@@ -45,6 +45,8 @@ export const TEST_DB_ENV = {
   forceThrowaway: 'RK_TEST_PG_FORCE_THROWAWAY',
   /** Input: "1" treats MariaDB as unavailable without probing it. */
   skipMariadb: 'RK_TEST_SKIP_MARIADB',
+  /** Input: comma list narrowing availableDatabaseKinds(), e.g. "postgres,sqlite". */
+  kinds: 'RK_TEST_DB_KINDS',
 } as const;
 
 /** running: it was already up; started: we started the machine's server; throwaway: our own cluster. */
@@ -76,6 +78,10 @@ export interface DatabasesInfo {
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Throwaway cluster directories are named <prefix><pid of the process that owns it>. */
+const CLUSTER_PREFIX = 'rk-pg-';
+/** Internal: set for the child of loadDatabaseEnv() so the cluster belongs to the test process. */
+const OWNER_PID_ENV = 'RK_TEST_PG_OWNER_PID';
 const CONNECT_TIMEOUT_MS = 2_000;
 
 let pending: Promise<DatabasesInfo> | undefined;
@@ -108,21 +114,20 @@ export function describeDatabases(info: DatabasesInfo | undefined = lastInfo): s
   const pgOrigin = {
     running: 'running server',
     started: 'started by the test harness',
-    throwaway: 'throwaway cluster in .pgdata/',
+    throwaway: 'throwaway cluster',
   }[pg.origin];
   const parts = [
     `PostgreSQL ${pg.version} at ${pg.host}:${pg.port} (${pgOrigin})`,
     `SQLite ${info.sqlite.version} (better-sqlite3)`,
   ];
   const maria = info.mariadb;
-  if (maria)
-    parts.push(
-      `MariaDB ${maria.version} at ${maria.host}:${maria.port}${maria.origin === 'started' ? ' (started by the test harness)' : ''}`,
-    );
-  else
-    parts.push(
-      info.notes.find((n) => n.startsWith('MariaDB: not available')) ?? 'MariaDB: not available',
-    );
+  if (maria) {
+    const started = maria.origin === 'started' ? ' (started by the test harness)' : '';
+    parts.push(`MariaDB ${maria.version} at ${maria.host}:${maria.port}${started}`);
+  } else {
+    const why = info.notes.find((n) => n.startsWith('MariaDB: not available'));
+    parts.push(why ?? 'MariaDB: not available');
+  }
   return `databases: ${parts.join(', ')}`;
 }
 
@@ -147,15 +152,14 @@ export function exportDatabaseEnv(info: DatabasesInfo): void {
  * For a test process that had no globalSetup (e.g. one spec run on its own):
  * fills process.env by running ensureDatabases() in a child process. It is
  * synchronous because describe.each needs the list of kinds at load time.
- * A throwaway cluster started that way is stopped when this process exits.
+ * A throwaway cluster started that way belongs to this process: a watchdog
+ * stops it when this process exits.
  */
 export function loadDatabaseEnv(): void {
   if (process.env[TEST_DB_ENV.pgUrl] !== undefined) return;
-  const loader = __filename.endsWith('.ts')
-    ? ['-r', require.resolve('ts-node/register/transpile-only')]
-    : [];
-  const child = spawnSync(process.execPath, [...loader, __filename], {
+  const child = spawnSync(process.execPath, [...tsLoader(), __filename], {
     cwd: REPO_ROOT,
+    env: { ...process.env, [OWNER_PID_ENV]: String(process.pid) },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 180_000,
@@ -168,8 +172,6 @@ export function loadDatabaseEnv(): void {
   process.stderr.write(child.stderr);
   const lastLine = child.stdout.trim().split('\n').pop() ?? '{}';
   Object.assign(process.env, JSON.parse(lastLine) as Record<string, string>);
-  const dir = process.env[TEST_DB_ENV.pgThrowawayDir];
-  if (dir) process.once('exit', () => stopThrowawayCluster(dir));
 }
 
 /** Jest globalTeardown: stops what we started that nobody else should keep (the throwaway cluster). */
@@ -195,35 +197,38 @@ async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
     if (probe.ok) return pgInfo(cfg, probe.versionString, 'running');
     tried.push(`connecting to ${redactUrl(cfg.url)} (from ${cfg.source}): ${probe.reason}`);
     // A server that answered (bad password, missing database) will not be fixed by starting another.
-    if (probe.answered)
-      throw postgresRequired(
-        tried,
-        'a server answered but refused the connection; fix the settings',
-      );
-    if (!isLocalHost(cfg.host))
-      throw postgresRequired(
-        tried,
-        `${cfg.host} is not this machine, so nothing can be started here`,
-      );
-
+    if (probe.answered) {
+      throw postgresRequired(tried, 'a server answered but refused us; fix the settings');
+    }
+    if (!isLocalHost(cfg.host)) {
+      throw postgresRequired(tried, `${cfg.host} is not this machine: nothing to start here`);
+    }
     const attempt = await startDebianClusters();
-    if (attempt) {
-      const after = await waitFor(() => probePostgres(cfg.url), 15_000);
+    if (!attempt) {
+      tried.push('pg_ctlcluster: no /etc/postgresql/<version>/main cluster on this machine');
+    } else {
+      // Only a cluster that did start is worth waiting for ("already running" is on another port).
+      // If it answers but refuses us (e.g. wants a password), (b) below still gets a chance.
+      const after = attempt.startedAny
+        ? await waitFor(() => probePostgres(cfg.url), 15_000)
+        : await probePostgres(cfg.url);
       if (after.ok) {
-        notes.push(`PostgreSQL: nothing answered at ${cfg.host}:${cfg.port}; ${attempt}`);
+        notes.push(`PostgreSQL: nothing answered at ${cfg.host}:${cfg.port}; ${attempt.text}`);
         return pgInfo(cfg, after.versionString, 'started');
       }
-      tried.push(`${attempt}, yet ${cfg.host}:${cfg.port} still fails: ${after.reason}`);
-    } else {
-      tried.push('pg_ctlcluster: no /etc/postgresql/<version>/main cluster on this machine');
+      tried.push(`${attempt.text}; ${cfg.host}:${cfg.port} still fails: ${after.reason}`);
     }
   }
   try {
     const { url, dataDir } = await startThrowawayCluster();
     const probe = await probePostgres(url);
-    if (!probe.ok) throw new Error(`it started but does not answer: ${probe.reason}`);
+    if (!probe.ok) {
+      stopThrowawayCluster(dataDir);
+      throw new Error(`it started but does not answer: ${probe.reason}`);
+    }
+    if (tried.length) notes.push(`PostgreSQL: ${tried.join('; ')}`);
     notes.push(
-      `PostgreSQL: started a throwaway cluster in ${dataDir} (stopped by stopStartedDatabases)`,
+      `PostgreSQL: started a throwaway cluster in ${dataDir} (stopped at teardown, or when process ${clusterOwnerPid()} exits)`,
     );
     return {
       ...pgInfo(postgresConfig({ DATABASE_URL: url }), probe.versionString, 'throwaway'),
@@ -247,8 +252,8 @@ function postgresRequired(tried: string[], why?: string): Error {
   );
 }
 
-/** (a) Debian/Ubuntu: start every stopped "main" cluster. Returns what was done, or null if there is none. */
-async function startDebianClusters(): Promise<string | null> {
+/** (a) Debian/Ubuntu: start every "main" cluster. Returns what was done, or null if there is none. */
+async function startDebianClusters(): Promise<{ text: string; startedAny: boolean } | null> {
   const ctl = findExecutable('pg_ctlcluster');
   if (!ctl || !fs.existsSync('/etc/postgresql')) return null;
   const versions = fs
@@ -256,40 +261,49 @@ async function startDebianClusters(): Promise<string | null> {
     .filter((v) => fs.existsSync(`/etc/postgresql/${v}/main/postgresql.conf`));
   if (versions.length === 0) return null;
   const done: string[] = [];
+  let startedAny = false;
   for (const v of versions) {
     const r = await run(ctl, ['--skip-systemctl-redirect', v, 'main', 'start']);
-    done.push(
-      `pg_ctlcluster ${v} main start -> ${r.code === 0 ? 'ok' : `exit ${r.code}: ${oneLine(r.output)}`}`,
-    );
+    startedAny ||= r.code === 0;
+    const outcome = r.code === 0 ? 'ok' : `exit ${r.code}: ${oneLine(r.output)}`;
+    done.push(`pg_ctlcluster ${v} main start -> ${outcome}`);
   }
-  return `ran ${done.join('; ')}`;
+  return { text: `ran ${done.join('; ')}`, startedAny };
 }
 
 /**
- * (b) initdb + pg_ctl into <repo>/.pgdata/cluster: trust auth, 127.0.0.1 only,
+ * (b) initdb + pg_ctl into <repo>/.pgdata/rk-pg-<owner pid>: trust auth, 127.0.0.1 only,
  * a free port, no durability (it is thrown away). Postgres refuses to run as
  * root, so as root everything runs as the "postgres" OS user.
  */
 async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }> {
   const bin = findPgBinDir();
-  if (!bin)
+  if (!bin) {
     throw new Error(
-      'no PostgreSQL server binaries (initdb and pg_ctl) in /usr/lib/postgresql/*/bin or on PATH',
+      'no PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin or on PATH',
     );
-  let dataDir = path.join(REPO_ROOT, '.pgdata', 'cluster');
-  stopThrowawayCluster(dataDir); // leftovers of an interrupted run
+  }
+  // One cluster per owning process, so parallel runs never share or wipe each other's.
+  const ownerPid = clusterOwnerPid();
+  removeOrphanClusters();
+  let dataDir = path.join(REPO_ROOT, '.pgdata', `${CLUSTER_PREFIX}${ownerPid}`);
   const owner = isRoot() ? lookupUser('postgres') : undefined;
-  if (isRoot() && !owner)
+  if (isRoot() && !owner) {
     throw new Error('running as root and there is no "postgres" OS user to run initdb as');
+  }
+  // .pgdata must stay traversable for the postgres user; the cluster inside it is private.
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  fs.chmodSync(path.dirname(dataDir), 0o755);
   const prepare = (dir: string): void => {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o700);
     if (owner) fs.chownSync(dir, owner.uid, owner.gid);
   };
   prepare(dataDir);
   // The repo may sit where the postgres user cannot reach (e.g. under /root): use the temp dir then.
   if (owner && (await run(...asPostgres('test', ['-w', dataDir]))).code !== 0) {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-pgdata-'));
+    dataDir = path.join(os.tmpdir(), `${CLUSTER_PREFIX}${ownerPid}`);
     prepare(dataDir);
   }
   const initdb = await run(
@@ -306,8 +320,10 @@ async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }
       '--no-sync',
     ]),
   );
-  if (initdb.code !== 0)
+  if (initdb.code !== 0) {
+    stopThrowawayCluster(dataDir);
     throw new Error(`initdb failed (exit ${initdb.code}): ${tail(initdb.output)}`);
+  }
   const port = await freePort();
   fs.appendFileSync(
     path.join(dataDir, 'postgresql.conf'),
@@ -337,9 +353,55 @@ async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }
   );
   if (start.code !== 0) {
     const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    stopThrowawayCluster(dataDir);
     throw new Error(`pg_ctl start failed (exit ${start.code}): ${tail(start.output)} ${tail(log)}`);
   }
+  startWatchdog(ownerPid, dataDir);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir };
+}
+
+/**
+ * A detached process that stops the cluster once its owner is gone, however
+ * the owner ends (no teardown, a crash, SIGKILL). A normal teardown is earlier.
+ */
+function startWatchdog(ownerPid: number, dataDir: string): void {
+  spawn(
+    process.execPath,
+    [...tsLoader(), __filename, '--stop-when-gone', String(ownerPid), dataDir],
+    {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: 'ignore',
+    },
+  ).unref();
+}
+
+function stopWhenGone(ownerPid: number, dataDir: string): void {
+  const timer = setInterval(() => {
+    if (isAlive(ownerPid)) return;
+    clearInterval(timer);
+    stopThrowawayCluster(dataDir);
+  }, 1_000);
+}
+
+/** Clusters whose owner died before any watchdog could act (e.g. the machine was reset). */
+function removeOrphanClusters(): void {
+  for (const parent of [path.join(REPO_ROOT, '.pgdata'), os.tmpdir()]) {
+    if (!fs.existsSync(parent)) continue;
+    for (const entry of fs.readdirSync(parent)) {
+      const owner = Number(entry.startsWith(CLUSTER_PREFIX) && entry.slice(CLUSTER_PREFIX.length));
+      if (owner && !isAlive(owner)) stopThrowawayCluster(path.join(parent, entry));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: existence check only
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Synchronous so it also works from a process 'exit' handler. */
@@ -371,9 +433,11 @@ async function probePostgres(url: string): Promise<Probe> {
     return { ok: true, versionString: rows[0].version };
   } catch (e) {
     // SQLSTATE codes mean a server answered; 57P03 ("starting up") is worth waiting for.
+    // A password demand (SASL/SCRAM) fails inside pg without a code, but is an answer too.
     const code = (e as { code?: unknown }).code;
-    const answered = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && code !== '57P03';
-    return { ok: false, reason: errorText(e), answered };
+    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && code !== '57P03';
+    const reason = errorText(e);
+    return { ok: false, reason, answered: sqlState || /password|SASL|SCRAM/i.test(reason) };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -446,6 +510,10 @@ async function ensureMariadb(notes: string[]): Promise<ServerInfo | null> {
     fs.chownSync('/run/mysqld', mysqlUser.uid, mysqlUser.gid);
   }
   const started = await run(ssd, ['--start', '--oknodo', '--background', '--exec', daemon]);
+  // A daemon that already runs elsewhere (other port or socket) will not start answering here.
+  if (/already running/.test(started.output)) {
+    return unavailable(`${failed}; ${daemon} already runs, but does not answer there`);
+  }
   const after = await waitFor(() => probeMysql(cfg.url), 30_000);
   if (!after.ok) {
     return unavailable(
@@ -543,6 +611,17 @@ function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<RunResult
   });
 }
 
+function clusterOwnerPid(): number {
+  return Number(process.env[OWNER_PID_ENV]) || process.pid;
+}
+
+/** Node arguments to run this .ts file in a child process (none once compiled to .js). */
+function tsLoader(): string[] {
+  return __filename.endsWith('.ts')
+    ? ['-r', require.resolve('ts-node/register/transpile-only')]
+    : [];
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -618,8 +697,11 @@ function tail(text: string): string {
   return oneLine(text.slice(-600));
 }
 
-// Command-line use, and the child process of loadDatabaseEnv(): the env as JSON on the last stdout line.
-if (require.main === module) {
+// Command-line use, and the child process of loadDatabaseEnv(): the env as JSON on the last stdout
+// line. With --stop-when-gone <pid> <dir>: the watchdog of a throwaway cluster.
+if (require.main === module && process.argv[2] === '--stop-when-gone') {
+  stopWhenGone(Number(process.argv[3]), String(process.argv[4]));
+} else if (require.main === module) {
   ensureDatabases().then(
     (info) => {
       process.stderr.write(

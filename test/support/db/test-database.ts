@@ -53,7 +53,7 @@ const NAME_PREFIX = 'rk_';
  */
 export function availableDatabaseKinds(): DatabaseKind[] {
   loadDatabaseEnv();
-  const wanted = process.env.RK_TEST_DB_KINDS?.split(',').map((k) => k.trim());
+  const wanted = process.env[TEST_DB_ENV.kinds]?.split(',').map((k) => k.trim());
   return DATABASE_KINDS.filter(
     (kind) => kind !== 'mariadb' || Boolean(process.env[TEST_DB_ENV.mysqlUrl]),
   ).filter((kind) => !wanted || wanted.includes(kind));
@@ -139,7 +139,12 @@ export async function dropStaleTestDatabases(maxAgeMs = 6 * 3600_000): Promise<s
 }
 
 function newDatabaseName(label?: string): string {
-  const suffix = label ? `_${label.toLowerCase().replace(/[^a-z0-9]+/g, '_')}` : '';
+  const suffix = label
+    ? `_${label
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '')}`
+    : '';
   // 63 is PostgreSQL's identifier limit (MariaDB allows 64).
   return `${NAME_PREFIX}${Date.now()}_${randomBytes(4).toString('hex')}${suffix}`.slice(0, 63);
 }

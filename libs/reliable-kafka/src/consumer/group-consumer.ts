@@ -5,6 +5,7 @@ import { toMessageRecord } from '../kafka/kafkajs-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ReliableKafkaConsumerOptions } from '../reliable-kafka.options';
 import type { CommitPolicy } from './commit-policy';
+import type { GroupStatus } from './consumer-status';
 import { type DeliveryState, newDeliveryState } from './delivery-state';
 import type { MessageProcessor } from './message-processor';
 import { OffsetTracker } from './offset-tracker';
@@ -20,6 +21,9 @@ interface PartitionState {
   delivery?: DeliveryState;
   /** Set while the partition is paused for a back-off. */
   resumeTimer?: NodeJS.Timeout;
+  committedOffset: string | null;
+  highWatermark: string | null;
+  lastProgressAt: number;
 }
 
 /**
@@ -33,6 +37,8 @@ export class GroupConsumer {
   private flushTimer?: NodeJS.Timeout;
   private stopping = false;
   private activeBatches = 0;
+  private running = false;
+  private lastCrash?: GroupStatus['lastCrash'];
 
   constructor(
     private readonly kafka: Kafka,
@@ -63,6 +69,7 @@ export class GroupConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.running = true;
       this.onAssignment(payload.memberAssignment);
       this.events.emit('rebalanced', {
         groupId: this.groupId,
@@ -71,6 +78,13 @@ export class GroupConsumer {
       });
       this.logger.log(`assigned ${JSON.stringify(payload.memberAssignment)}`);
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.running = false;
+      this.lastCrash = { at: Date.now(), error: payload.error.message, restarting: payload.restart };
+      this.logger.error(`consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${payload.error.message}`);
+    });
+    consumer.on(consumer.events.STOP, () => (this.running = false));
+    consumer.on(consumer.events.DISCONNECT, () => (this.running = false));
     await consumer.connect();
     for (const [topic, handler] of this.handlers) {
       await consumer.subscribe({ topics: [topic], fromBeginning: handler.fromBeginning });
@@ -110,6 +124,32 @@ export class GroupConsumer {
     this.consumer = undefined;
   }
 
+  status(): GroupStatus {
+    return {
+      groupId: this.groupId,
+      topics: this.topics,
+      running: this.running && !this.stopping,
+      lastCrash: this.lastCrash,
+      partitions: [...this.partitions.values()].map((state) => {
+        const lag =
+          state.highWatermark === null
+            ? null
+            : Number(BigInt(state.highWatermark) - BigInt(state.committedOffset ?? state.highWatermark));
+        return {
+          topic: state.topic,
+          partition: state.partition,
+          committedOffset: state.committedOffset,
+          highWatermark: state.highWatermark,
+          lag: lag === null ? null : Math.max(0, lag),
+          inFlight: state.tracker.inFlight,
+          paused: state.resumeTimer !== undefined,
+          headDeliveries: state.delivery?.deliveries ?? 0,
+          lastProgressAt: state.lastProgressAt,
+        };
+      }),
+    };
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     if (this.stopping) return;
     this.activeBatches++;
@@ -124,6 +164,7 @@ export class GroupConsumer {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const state = this.stateOf(batch.topic, batch.partition);
+    state.highWatermark = batch.highWatermark;
     const shouldStop = () => this.stopping || !isRunning() || isStale();
 
     for (const message of batch.messages) {
@@ -142,6 +183,7 @@ export class GroupConsumer {
       state.delivery = undefined;
       state.tracker.finish(record.offset);
       state.pending++;
+      state.lastProgressAt = Date.now();
       resolveOffset(message.offset);
       if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
         await this.commit(state);
@@ -178,6 +220,7 @@ export class GroupConsumer {
     const started = Date.now();
     await this.consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset }]);
     state.tracker.markCommitted(offset);
+    state.committedOffset = offset;
     state.pending = 0;
     state.lastCommitAt = Date.now();
     this.events.emit('committed', {
@@ -217,7 +260,16 @@ export class GroupConsumer {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = { topic, partition, tracker: new OffsetTracker(), lastCommitAt: Date.now(), pending: 0 };
+      state = {
+        topic,
+        partition,
+        tracker: new OffsetTracker(),
+        lastCommitAt: Date.now(),
+        pending: 0,
+        committedOffset: null,
+        highWatermark: null,
+        lastProgressAt: Date.now(),
+      };
       this.partitions.set(key, state);
     }
     return state;

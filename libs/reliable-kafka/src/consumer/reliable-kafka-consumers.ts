@@ -24,6 +24,7 @@ import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
 import { resolveOptions, type ResolvedOptions } from '../reliable-kafka.options-resolver';
 import { CommitPolicy } from './commit-policy';
+import type { ConsumersStatus } from './consumer-status';
 import { GroupConsumer } from './group-consumer';
 import { MessageProcessor } from './message-processor';
 
@@ -67,6 +68,11 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
+  }
+
+  /** What each group is doing now: read by metrics and the health indicator. */
+  status(): ConsumersStatus {
+    return { started: this.started, groups: this.groups.map((group) => group.status()) };
   }
 
   /** The discovered handlers' ids and topics. */

@@ -33,11 +33,24 @@ export class DeadLetterPublisher {
       [DeadLetterHeaders.consumerGroup]: failure.groupId,
       [DeadLetterHeaders.handler]: failure.handlerId,
       [DeadLetterHeaders.errorClass]: error?.name ?? typeof failure.error,
-      [DeadLetterHeaders.errorMessage]: String(error?.message ?? failure.error).slice(0, MAX_ERROR_MESSAGE),
+      [DeadLetterHeaders.errorMessage]: errorMessage(failure.error).slice(0, MAX_ERROR_MESSAGE),
       [DeadLetterHeaders.attempts]: String(failure.attempts),
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
     });
     if (typeof error?.code === 'string') headers[DeadLetterHeaders.errorCode] = error.code;
     await this.sender.send(topic, [{ key: record.key, value: record.value, headers }]);
   }
+}
+
+/**
+ * The error's message; for an HttpException (a ValidationPipe rejection) the reasons, which its
+ * `message` ("Bad Request Exception") leaves out.
+ */
+function errorMessage(error: unknown): string {
+  const e = error as { message?: unknown; getResponse?: () => unknown } | undefined;
+  const response = typeof e?.getResponse === 'function' ? e.getResponse() : undefined;
+  const reasons = (response as { message?: unknown } | undefined)?.message;
+  if (Array.isArray(reasons)) return `${String(e?.message)}: ${reasons.join('; ')}`;
+  if (typeof reasons === 'string' && reasons !== e?.message) return `${String(e?.message)}: ${reasons}`;
+  return String(e?.message ?? error);
 }

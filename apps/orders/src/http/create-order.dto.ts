@@ -1,0 +1,24 @@
+import { IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, MaxLength } from 'class-validator';
+
+/** Body of `POST /orders`. */
+export class CreateOrderDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  accountId!: string;
+
+  @IsInt()
+  @IsPositive()
+  amount!: number;
+
+  /**
+   * The order's idempotency key. A client that sets it may retry the request freely (after a
+   * timeout, say): every copy is applied once. Without it the app makes one up, and a retried
+   * request is a new order.
+   */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  orderId?: string;
+}
