@@ -158,7 +158,7 @@ describe.each(availableDatabaseKinds())('@AtLeastOnceHandler on %s against the r
       [DeadLetterHeaders.attempts]: '1',
     });
     expect(dead.headers[DeadLetterHeaders.originalTimestamp]).toMatch(/^\d+$/);
-    expect(dead.headers[DeadLetterHeaders.errorMessage]).toMatch(/Bad Request/);
+    expect(dead.headers[DeadLetterHeaders.errorMessage]).toBe('Bad Request Exception: amount must be a positive number');
     await eventually(async () => (await committedOffsets(groupId, topic))[0] === '2', 'both offsets committed');
   });
 

@@ -21,6 +21,7 @@ export type { IdempotencyKeyFn, IdempotencyKeySource, IdempotentOptions } from '
 export { TransactionInterceptor } from './pipeline/transaction.interceptor';
 export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';
 export type { KafkaMessageRecord } from './consumer/kafka-message-record';
+export type { ProcessingOptions } from './consumer/processing.options';
 export { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
 export type { ConsumersStatus, GroupStatus, PartitionStatus } from './consumer/consumer-status';
 

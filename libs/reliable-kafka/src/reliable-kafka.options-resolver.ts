@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ReliableKafkaConfigurationError } from './errors/configuration.error';
 import { parseRetentionWindow } from './dedup/retention-window';
 import { DEFAULT_BACKOFF } from './failure/backoff';
+import type { ProcessingOptions } from './consumer/processing.options';
 import type { BackoffOptions, RetryOptions } from './failure/retry.options';
 import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from './reliable-kafka.constants';
 import type { CommitStrategy, ReliableKafkaModuleOptions } from './reliable-kafka.options';
@@ -71,6 +72,7 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
   positiveInteger(options.shutdownTimeoutMs, 'shutdownTimeoutMs');
   positiveInteger(options.producer?.deliveryTimeoutMs, 'producer.deliveryTimeoutMs');
   if (options.handlerDefaults?.retry) resolveRetry(options.handlerDefaults.retry, undefined, 'handlerDefaults.retry');
+  if (options.handlerDefaults?.processing) resolveProcessing(options.handlerDefaults.processing, 'handlerDefaults.processing');
 
   return {
     ...options,
@@ -118,6 +120,29 @@ export function resolveRetry(
     );
   }
   return retry;
+}
+
+/** A handler's processing mode, checked. */
+export function resolveProcessing(processing: ProcessingOptions | undefined, setting: string): ProcessingOptions {
+  const resolved = processing ?? { mode: 'sequential' };
+  switch (resolved.mode) {
+    case 'sequential':
+      return resolved;
+    case 'batch-transaction':
+      positiveInteger(resolved.maxRecords, `${setting}.maxRecords`);
+      if ((resolved.maxRecords ?? 0) > 1_000) {
+        throw new ReliableKafkaConfigurationError(`${setting}.maxRecords`, 'at most 1000 records per transaction');
+      }
+      return resolved;
+    case 'key-concurrency':
+      positiveInteger(resolved.maxConcurrency, `${setting}.maxConcurrency`);
+      return resolved;
+    default:
+      throw new ReliableKafkaConfigurationError(
+        `${setting}.mode`,
+        `"${String((resolved as { mode?: unknown }).mode)}" is not 'sequential', 'batch-transaction' or 'key-concurrency'`,
+      );
+  }
 }
 
 function positiveInteger(value: unknown, setting: string): void {

@@ -1,5 +1,6 @@
 import type { KafkaConfig } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import type { ProcessingOptions } from './consumer/processing.options';
 import type { PayloadDecoderOption } from './decoding/payload-decoder';
 import type { RetentionWindow } from './dedup/retention-window';
 import type { DeadLetterOptions } from './failure/dead-letter.options';
@@ -62,6 +63,8 @@ export interface HandlerDefaults {
   retry?: RetryOptions;
   deadLetter?: DeadLetterOptions;
   decoder?: PayloadDecoderOption;
+  /** Sequential (default), batch transactions, or key-level concurrency. */
+  processing?: ProcessingOptions;
   /** Kafka `auto.offset.reset=earliest` for a new group. Default true: a new group misses nothing. */
   fromBeginning?: boolean;
 }

@@ -4,27 +4,16 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import { toMessageRecord } from '../kafka/kafkajs-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ReliableKafkaConsumerOptions } from '../reliable-kafka.options';
+import type { BatchTransactionProcessing } from './batch-transaction-processing';
 import type { CommitPolicy } from './commit-policy';
 import type { GroupStatus } from './consumer-status';
-import { type DeliveryState, newDeliveryState } from './delivery-state';
+import type { KafkaMessageRecord } from './kafka-message-record';
+import { processByKey } from './key-concurrent-processing';
 import type { MessageProcessor } from './message-processor';
-import { OffsetTracker } from './offset-tracker';
-
-interface PartitionState {
-  topic: string;
-  partition: number;
-  tracker: OffsetTracker;
-  lastCommitAt: number;
-  /** Finished records not yet committed. */
-  pending: number;
-  /** The head record while it is being retried. */
-  delivery?: DeliveryState;
-  /** Set while the partition is paused for a back-off. */
-  resumeTimer?: NodeJS.Timeout;
-  committedOffset: string | null;
-  highWatermark: string | null;
-  lastProgressAt: number;
-}
+import type { PartitionRun } from './partition-run';
+import { PartitionState } from './partition-state';
+import { DEFAULT_BATCH_TRANSACTION_RECORDS, DEFAULT_KEY_CONCURRENCY } from './processing.options';
+import { processSequentially } from './sequential-processing';
 
 /**
  * One kafkajs consumer for one consumer group: fetches, hands each record to its handler in
@@ -47,6 +36,7 @@ export class GroupConsumer {
     private readonly options: ReliableKafkaConsumerOptions,
     private readonly policy: CommitPolicy,
     private readonly processor: MessageProcessor,
+    private readonly batches: BatchTransactionProcessing,
     private readonly events: ReliableKafkaEvents,
   ) {
     this.logger = new Logger(`ReliableKafka:${groupId}`);
@@ -143,7 +133,7 @@ export class GroupConsumer {
           lag: lag === null ? null : Math.max(0, lag),
           inFlight: state.tracker.inFlight,
           paused: state.resumeTimer !== undefined,
-          headDeliveries: state.delivery?.deliveries ?? 0,
+          headDeliveries: Math.max(0, ...[...state.deliveries.values()].map((d) => d.deliveries)),
           lastProgressAt: state.lastProgressAt,
         };
       }),
@@ -165,34 +155,52 @@ export class GroupConsumer {
     if (!handler) return;
     const state = this.stateOf(batch.topic, batch.partition);
     state.highWatermark = batch.highWatermark;
-    const shouldStop = () => this.stopping || !isRunning() || isStale();
-
-    for (const message of batch.messages) {
-      if (shouldStop()) break;
-      const record = toMessageRecord(batch.topic, batch.partition, message);
-      if (state.delivery?.offset !== record.offset) state.delivery = newDeliveryState(record.offset);
-      state.tracker.start(record.offset);
-      const result = await this.processor.deliver(record, handler, state.delivery);
-      if (result.kind === 'retry') {
-        // Not finished: leave it unresolved (it is fetched again from here) and pause only this
-        // partition for the back-off; the consumer goes on with the others and keeps heartbeating.
+    const run: PartitionRun = {
+      handler,
+      state,
+      records: batch.messages.map((message) => toMessageRecord(batch.topic, batch.partition, message)),
+      shouldStop: () => this.stopping || !isRunning() || isStale(),
+      finished: (records) => this.finished(state, records, resolveOffset, heartbeat),
+      // Not finished: leave the records unresolved (they are fetched again from the first one) and
+      // pause only this partition for the back-off; the consumer serves the others meanwhile.
+      retryLater: (delayMs) => {
         state.tracker.abandonUnfinished();
-        this.pauseFor(state, pause, result.delayMs);
-        break;
-      }
-      state.delivery = undefined;
-      state.tracker.finish(record.offset);
-      state.pending++;
-      state.lastProgressAt = Date.now();
-      resolveOffset(message.offset);
-      if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
-        await this.commit(state);
-      }
-      await this.heartbeat(heartbeat, state);
+        this.pauseFor(state, pause, delayMs);
+      },
+    };
+
+    const processing = handler.processing;
+    if (processing.mode === 'key-concurrency') {
+      await processByKey(run, this.processor, processing.maxConcurrency ?? DEFAULT_KEY_CONCURRENCY);
+    } else if (processing.mode === 'batch-transaction') {
+      await this.batches.process(run, processing.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS);
+    } else {
+      await processSequentially(run, this.processor);
     }
-    if (shouldStop() || state.resumeTimer || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
+    if (run.shouldStop() || state.resumeTimer || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
       await this.commit(state);
     }
+  }
+
+  private async finished(
+    state: PartitionState,
+    records: KafkaMessageRecord[],
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    for (const record of records) {
+      state.tracker.finish(record.offset);
+      state.deliveries.delete(record.offset);
+    }
+    state.pending += records.length;
+    state.lastProgressAt = Date.now();
+    // Resolve only up to the contiguous finished offset: kafkajs fetches again from there.
+    const next = state.tracker.nextOffset();
+    if (next !== null) resolveOffset((BigInt(next) - 1n).toString());
+    if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
+      await this.commit(state);
+    }
+    await this.heartbeat(heartbeat, state);
   }
 
   private pauseFor(state: PartitionState, pause: () => () => void, delayMs: number): void {
@@ -214,7 +222,14 @@ export class GroupConsumer {
     }
   }
 
-  private async commit(state: PartitionState): Promise<void> {
+  /** Commits the partition's contiguous finished offset; commits of one partition run one after another. */
+  private commit(state: PartitionState): Promise<void> {
+    const next = state.commitChain.then(() => this.commitNow(state));
+    state.commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async commitNow(state: PartitionState): Promise<void> {
     const offset = state.tracker.committable();
     if (offset === null || !this.consumer) return;
     const started = Date.now();
@@ -250,26 +265,14 @@ export class GroupConsumer {
     }
     // A kept partition restarts from its committed offset too: forget finished-but-uncommitted
     // work. A pending back-off timer stays, so a paused partition is resumed.
-    for (const state of this.partitions.values()) {
-      state.tracker = new OffsetTracker();
-      state.pending = 0;
-    }
+    for (const state of this.partitions.values()) state.resetProgress();
   }
 
   private stateOf(topic: string, partition: number): PartitionState {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = {
-        topic,
-        partition,
-        tracker: new OffsetTracker(),
-        lastCommitAt: Date.now(),
-        pending: 0,
-        committedOffset: null,
-        highWatermark: null,
-        lastProgressAt: Date.now(),
-      };
+      state = new PartitionState(topic, partition);
       this.partitions.set(key, state);
     }
     return state;

@@ -39,6 +39,11 @@ export class OffsetTracker {
     this.finished.clear();
   }
 
+  /** The offset after the highest contiguous finished record, or null when none finished. */
+  nextOffset(): string | null {
+    return this.next === null ? null : this.next.toString();
+  }
+
   /** The offset to commit now, or null when nothing new has finished contiguously. */
   committable(): string | null {
     if (this.next === null || (this.committed !== null && this.next <= this.committed)) return null;

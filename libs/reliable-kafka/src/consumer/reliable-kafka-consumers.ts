@@ -23,6 +23,7 @@ import { TransactionRunner } from '../pipeline/transaction-runner';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
 import { resolveOptions, type ResolvedOptions } from '../reliable-kafka.options-resolver';
+import { BatchTransactionProcessing } from './batch-transaction-processing';
 import { CommitPolicy } from './commit-policy';
 import type { ConsumersStatus } from './consumer-status';
 import { GroupConsumer } from './group-consumer';
@@ -94,12 +95,14 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     this.producer = createReliableProducer(kafka, this.options.producer.deliveryTimeoutMs);
     await this.producer.connect();
 
+    const transactions = new TransactionRunner(this.dataSource);
     const processor = new MessageProcessor(
-      new TransactionRunner(this.dataSource),
+      transactions,
       this.dedup,
       new DeadLetterPublisher(new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs)),
       this.events,
     );
+    const batches = new BatchTransactionProcessing(transactions, this.dedup, processor, this.events);
     const policy = new CommitPolicy(this.options.commit);
     const byGroup = new Map<string, Map<string, HandlerDefinition>>();
     for (const handler of this.handlers) {
@@ -108,7 +111,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
       byGroup.set(handler.groupId, topics);
     }
     for (const [groupId, topics] of byGroup) {
-      const group = new GroupConsumer(kafka, groupId, topics, this.options.consumer, policy, processor, this.events);
+      const group = new GroupConsumer(kafka, groupId, topics, this.options.consumer, policy, processor, batches, this.events);
       this.groups.push(group);
       await group.start();
       this.logger.log(`group "${groupId}" consuming ${group.topics.join(', ')}`);

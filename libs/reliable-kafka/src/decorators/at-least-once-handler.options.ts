@@ -1,3 +1,4 @@
+import type { ProcessingOptions } from '../consumer/processing.options';
 import type { PayloadDecoderOption } from '../decoding/payload-decoder';
 import type { DeadLetterOptions } from '../failure/dead-letter.options';
 import type { RetryOptions } from '../failure/retry.options';
@@ -14,4 +15,6 @@ export interface AtLeastOnceHandlerOptions {
   retry?: RetryOptions;
   deadLetter?: DeadLetterOptions;
   decoder?: PayloadDecoderOption;
+  /** Sequential (default), batch transactions, or key-level concurrency. */
+  processing?: ProcessingOptions;
 }

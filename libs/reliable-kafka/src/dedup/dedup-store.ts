@@ -14,6 +14,20 @@ export abstract class DedupStore {
   /** Inserts the record in the caller's transaction. False when the key was already there. */
   abstract tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean>;
 
+  /**
+   * Inserts many records in one statement where the dialect allows; returns the idempotency keys
+   * that were inserted (a key already present, or repeated in `records`, is inserted once).
+   */
+  async tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const record of records) {
+      if (!inserted.has(record.idempotencyKey) && (await this.tryInsert(manager, record))) {
+        inserted.add(record.idempotencyKey);
+      }
+    }
+    return inserted;
+  }
+
   /** Deletes up to `limit` records processed before `before`; returns how many went. */
   abstract deleteExpired(dataSource: DataSource, before: number, limit: number): Promise<number>;
 
@@ -29,8 +43,39 @@ export abstract class DedupStore {
   }
 }
 
+/**
+ * One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING idempotency_key`: the returned keys
+ * are the inserted ones. `placeholder(n)` is the dialect's n-th parameter.
+ */
+async function insertManyReturning(
+  manager: EntityManager,
+  table: string,
+  records: DedupRecord[],
+  values: (record: DedupRecord) => unknown[],
+  placeholder: (n: number) => string,
+): Promise<Set<string>> {
+  const params: unknown[] = [];
+  const rows = records.map((record) => {
+    const row = values(record).map((value) => {
+      params.push(value);
+      return placeholder(params.length);
+    });
+    return `(${row.join(', ')})`;
+  });
+  const returned: { idempotency_key: string }[] = await manager.query(
+    `INSERT INTO ${table} (${COLUMNS}) VALUES ${rows.join(', ')}
+     ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+    params,
+  );
+  return new Set(returned.map((row) => row.idempotency_key));
+}
+
 /** `ON CONFLICT DO NOTHING RETURNING`: a returned row means inserted. Never aborts the transaction. */
 class PostgresDedupStore extends DedupStore {
+  override tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
+    return insertManyReturning(manager, this.table, records, (r) => this.values(r), (n) => `$${n}`);
+  }
+
   async tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean> {
     const rows: unknown[] = await manager.query(
       `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
@@ -52,6 +97,10 @@ class PostgresDedupStore extends DedupStore {
 
 /** Same statement as PostgreSQL: SQLite 3.35+ supports `RETURNING`, and reports no row on conflict. */
 class SqliteDedupStore extends DedupStore {
+  override tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
+    return insertManyReturning(manager, this.table, records, (r) => this.values(r), () => '?');
+  }
+
   async tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean> {
     const rows: unknown[] = await manager.query(
       `INSERT INTO ${this.table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)

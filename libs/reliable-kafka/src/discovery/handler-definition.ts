@@ -1,3 +1,4 @@
+import type { ProcessingOptions } from '../consumer/processing.options';
 import type { PayloadDecoder } from '../decoding/payload-decoder';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
 import type { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
@@ -14,6 +15,7 @@ export interface HandlerDefinition {
   deadLetterTopic: (sourceTopic: string) => string;
   createDeadLetterTopic: boolean;
   decode: PayloadDecoder;
+  processing: ProcessingOptions;
   idempotency: IdempotentOptions;
   /** The method wrapped with the app's guards, interceptors, pipes and ours. */
   invoke: (payload: unknown, context: ReliableKafkaContext) => Promise<unknown>;

@@ -8,7 +8,7 @@ import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
 import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
-import { resolveRetry } from '../reliable-kafka.options-resolver';
+import { resolveProcessing, resolveRetry } from '../reliable-kafka.options-resolver';
 import type { HandlerDefinition } from './handler-definition';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
 
@@ -84,6 +84,7 @@ export class HandlerExplorer {
           : (source) => dlqTopic ?? `${source}${DEFAULT_DEAD_LETTER_SUFFIX}`,
       createDeadLetterTopic: deadLetter.createTopic ?? true,
       decode: resolvePayloadDecoder(own.decoder ?? defaults.decoder),
+      processing: resolveProcessing(own.processing ?? defaults.processing, `@AtLeastOnceHandler on ${location}: processing`),
       idempotency: this.accessor.idempotentOptions(method) ?? {},
       invoke: this.externalContextCreator.create(
         instance,

@@ -1,10 +1,20 @@
-import type { DedupStore } from '../dedup/dedup-store';
-import type { TransactionRunner } from './transaction-runner';
+import type { EntityManager } from 'typeorm';
+import type { DedupRecord } from '../dedup/dedup-record';
+
+/** Runs work in a transaction: a new one, or one already open around a whole batch. */
+export interface TransactionScope {
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+}
+
+/** Whether this delivery's dedup record was inserted (false: a duplicate). */
+export interface DedupInsert {
+  tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean>;
+}
 
 /** What the interceptors need to run one delivery: handed to them through the context, not DI. */
 export interface HandlerTransaction {
-  runner: TransactionRunner;
-  dedup: DedupStore;
+  runner: TransactionScope;
+  dedup: DedupInsert;
   record: {
     handlerId: string;
     idempotencyKey: string;

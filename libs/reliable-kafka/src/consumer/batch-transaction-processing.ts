@@ -1,0 +1,98 @@
+import { Logger } from '@nestjs/common';
+import type { DedupStore } from '../dedup/dedup-store';
+import type { HandlerDefinition } from '../discovery/handler-definition';
+import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import { extractIdempotencyKey } from '../pipeline/idempotency-key';
+import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
+import type { TransactionRunner } from '../pipeline/transaction-runner';
+import type { KafkaMessageRecord } from './kafka-message-record';
+import type { MessageProcessor } from './message-processor';
+import type { PartitionRun } from './partition-run';
+import { processSequentially } from './sequential-processing';
+
+/**
+ * One transaction for a run of records: one multi-row dedup insert, then the handler for each
+ * record whose key was inserted, all committed together, then one offset commit. Any failure rolls
+ * the run back and redoes it one record per transaction (with the usual retries and dead-letter),
+ * so one bad record neither blocks nor doubles the others.
+ */
+export class BatchTransactionProcessing {
+  private readonly logger = new Logger('ReliableKafka');
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly dedup: DedupStore,
+    private readonly processor: MessageProcessor,
+    private readonly events: ReliableKafkaEvents,
+  ) {}
+
+  async process(run: PartitionRun, maxRecords: number): Promise<void> {
+    for (let start = 0; start < run.records.length; start += maxRecords) {
+      if (run.shouldStop()) return;
+      const chunk = run.records.slice(start, start + maxRecords);
+      // A record already being retried is past the batch stage: it goes on one at a time.
+      const retrying = chunk.some((record) => run.state.deliveries.has(record.offset));
+      if (!retrying && (await this.deliverTogether(chunk, run.handler))) {
+        chunk.forEach((record) => run.state.tracker.start(record.offset));
+        await run.finished(chunk);
+        continue;
+      }
+      if ((await processSequentially(run, this.processor, chunk)) === 'stopped') return;
+    }
+  }
+
+  /** True when the whole run committed; false when it rolled back (nothing of it is applied). */
+  private async deliverTogether(records: KafkaMessageRecord[], handler: HandlerDefinition): Promise<boolean> {
+    const started = Date.now();
+    let prepared: { record: KafkaMessageRecord; payload: unknown; key: string }[];
+    try {
+      prepared = records.map((record) => {
+        const payload = handler.decode(record.value, record);
+        return { record, payload, key: extractIdempotencyKey({ ...record, payload }, handler.idempotency, handler.id) };
+      });
+    } catch {
+      return false; // a poison record: the one-at-a-time path dead-letters it
+    }
+    let outcomes: ('processed' | 'duplicate')[];
+    try {
+      outcomes = await this.transactions.run(async (manager) => {
+        const processedAt = Date.now();
+        const inserted = await this.dedup.tryInsertMany(
+          manager,
+          prepared.map(({ record, key }) => ({
+            handlerId: handler.id,
+            idempotencyKey: key,
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            processedAt,
+          })),
+        );
+        const ambient = { run: <T>(work: (m: typeof manager) => Promise<T>) => work(manager) };
+        const results: ('processed' | 'duplicate')[] = [];
+        for (const { record, payload, key } of prepared) {
+          // Set.delete: true for the first record of a key only; a repeat within the run is a duplicate.
+          const first = inserted.delete(key);
+          const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, key, 1, {
+            runner: ambient,
+            dedup: { tryInsert: async () => first },
+            record: { handlerId: handler.id, idempotencyKey: key, topic: record.topic, partition: record.partition, offset: record.offset },
+          });
+          await handler.invoke(payload, context);
+          results.push(context.outcome === 'duplicate' ? 'duplicate' : 'processed');
+        }
+        return results;
+      });
+    } catch (error) {
+      this.logger.debug(`${handler.id}: batch of ${records.length} rolled back (${(error as Error)?.message}); redoing one by one`);
+      return false;
+    }
+    const durationMs = Math.round((Date.now() - started) / records.length);
+    prepared.forEach(({ record, key }, i) => {
+      const event = { record, handlerId: handler.id, groupId: handler.groupId, idempotencyKey: key, attempt: 1 };
+      if (outcomes[i] === 'duplicate') this.events.emit('duplicate', event);
+      else this.events.emit('processed', { ...event, durationMs });
+    });
+    return true;
+  }
+}

@@ -1,0 +1,39 @@
+import { type DeliveryState, newDeliveryState } from './delivery-state';
+import { OffsetTracker } from './offset-tracker';
+
+/** What the consumer keeps about one assigned partition. */
+export class PartitionState {
+  tracker = new OffsetTracker();
+  lastCommitAt = Date.now();
+  /** Finished records not yet committed. */
+  pending = 0;
+  /** Records being retried, by offset: their attempt counts survive re-fetches. */
+  readonly deliveries = new Map<string, DeliveryState>();
+  /** Set while the partition is paused for a back-off. */
+  resumeTimer?: NodeJS.Timeout;
+  committedOffset: string | null = null;
+  highWatermark: string | null = null;
+  lastProgressAt = Date.now();
+  /** Commits of one partition are chained, so a later offset never lands before an earlier one. */
+  commitChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  deliveryFor(offset: string): DeliveryState {
+    let state = this.deliveries.get(offset);
+    if (!state) {
+      state = newDeliveryState(offset);
+      this.deliveries.set(offset, state);
+    }
+    return state;
+  }
+
+  /** After a rebalance the partition restarts from its committed offset: finished-but-uncommitted work is forgotten. */
+  resetProgress(): void {
+    this.tracker = new OffsetTracker();
+    this.pending = 0;
+  }
+}
