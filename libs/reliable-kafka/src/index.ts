@@ -32,6 +32,11 @@ export { createDedupTableMigration, CreateReliableKafkaDedupTable1764300000000 }
 export type { BackoffOptions, ErrorClass, ErrorKind, RetryOptions } from './failure/retry.options';
 export type { DeadLetterOptions } from './failure/dead-letter.options';
 export { DeadLetterHeaders } from './failure/dead-letter.headers';
+export { DeadLetterHandler } from './decorators/dead-letter-handler.decorator';
+export type { DeadLetterHandlerOptions } from './decorators/dead-letter-handler.decorator';
+export { readDeadLetterInfo } from './failure/dead-letter-info';
+export type { DeadLetterInfo } from './failure/dead-letter-info';
+export { DeadLetterReplayer } from './failure/dead-letter-replayer';
 
 export { ReliableKafkaEvents } from './observability/reliable-kafka.events';
 export type { DeliveryEvent, ReliableKafkaEventMap } from './observability/reliable-kafka.events';

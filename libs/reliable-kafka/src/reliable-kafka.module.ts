@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
 import { HandlerExplorer } from './discovery/handler.explorer';
+import { DeadLetterReplayer } from './failure/dead-letter-replayer';
 import { HandlerMetadataAccessor } from './discovery/handler-metadata.accessor';
 import { DeliveryStats } from './observability/delivery-stats';
 import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
@@ -15,7 +16,14 @@ import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [HandlerMetadataAccessor, HandlerExplorer, ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers],
-  exports: [ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers],
+  providers: [
+    HandlerMetadataAccessor,
+    HandlerExplorer,
+    ReliableKafkaEvents,
+    DeliveryStats,
+    ReliableKafkaConsumers,
+    DeadLetterReplayer,
+  ],
+  exports: [ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers, DeadLetterReplayer],
 })
 export class ReliableKafkaModule extends ConfigurableModuleClass {}

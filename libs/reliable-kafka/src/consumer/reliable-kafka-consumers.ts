@@ -17,6 +17,7 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import { HandlerExplorer } from '../discovery/handler.explorer';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
+import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { TransactionRunner } from '../pipeline/transaction-runner';
@@ -44,6 +45,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
   private handlers: HandlerDefinition[] = [];
   private kafka?: Kafka;
   private producer?: Producer;
+  private sender?: RecordSender;
   private groups: GroupConsumer[] = [];
   private retention?: DedupRetention;
   private started = false;
@@ -71,6 +73,12 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     await this.stop();
   }
 
+  /** @internal the reliable sender of dead-letter writes and replays; exists once started. */
+  recordSender(): RecordSender {
+    if (!this.sender) throw new Error('ReliableKafka consumers are not started: nothing can be sent yet');
+    return this.sender;
+  }
+
   /** What each group is doing now: read by metrics and the health indicator. */
   status(): ConsumersStatus {
     return { started: this.started, groups: this.groups.map((group) => group.status()) };
@@ -95,13 +103,9 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     this.producer = createReliableProducer(kafka, this.options.producer.deliveryTimeoutMs);
     await this.producer.connect();
 
+    this.sender = new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs);
     const transactions = new TransactionRunner(this.dataSource);
-    const processor = new MessageProcessor(
-      transactions,
-      this.dedup,
-      new DeadLetterPublisher(new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs)),
-      this.events,
-    );
+    const processor = new MessageProcessor(transactions, this.dedup, new DeadLetterPublisher(this.sender), this.events);
     const batches = new BatchTransactionProcessing(transactions, this.dedup, processor, this.events);
     const policy = new CommitPolicy(this.options.commit);
     const byGroup = new Map<string, Map<string, HandlerDefinition>>();
@@ -134,6 +138,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     this.retention = undefined;
     await this.producer?.disconnect();
     this.producer = undefined;
+    this.sender = undefined;
   }
 
   /** Deletes expired dedup records now; returns how many. */
@@ -187,15 +192,23 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     }
   }
 
-  /** Handler topics must exist (or be created when `topics.create`); dead-letter topics are created. */
+  /**
+   * Handler topics must exist (or be created when `topics.create`); dead-letter topics are created
+   * with their source's partition count. A handler may consume another's dead-letter topic.
+   */
   private async prepareTopics(kafka: Kafka): Promise<void> {
     const admin: Admin = kafka.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
       const topicOptions = this.options.topics ?? {};
+      const deadLetterSources = new Map<string, string>();
+      for (const handler of this.handlers) {
+        if (!handler.createDeadLetterTopic) continue;
+        for (const topic of handler.topics) deadLetterSources.set(handler.deadLetterTopic(topic), topic);
+      }
       const sources = [...new Set(this.handlers.flatMap((h) => h.topics))];
-      const missing = sources.filter((t) => !existing.has(t));
+      const missing = sources.filter((t) => !existing.has(t) && !deadLetterSources.has(t));
       if (missing.length > 0) {
         if (!topicOptions.create) {
           throw new ReliableKafkaConfigurationError(
@@ -203,38 +216,33 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
             `topic(s) ${missing.join(', ')} do not exist on the broker; create them, or set topics.create: true`,
           );
         }
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: topicOptions.numPartitions ?? 1,
-            replicationFactor: topicOptions.replicationFactor ?? -1,
-          })),
-        });
+        await this.createTopics(admin, missing.map((topic) => [topic, topicOptions.numPartitions ?? 1]));
         missing.forEach((t) => existing.add(t));
       }
-      const deadLetterTopics = new Map<string, string>();
-      for (const handler of this.handlers) {
-        if (!handler.createDeadLetterTopic) continue;
-        for (const topic of handler.topics) {
-          const dlq = handler.deadLetterTopic(topic);
-          if (!existing.has(dlq)) deadLetterTopics.set(dlq, topic);
-        }
-      }
-      if (deadLetterTopics.size > 0) {
-        const metadata = await admin.fetchTopicMetadata({ topics: [...new Set(deadLetterTopics.values())] });
+      // Sources first, so a dead-letter topic of a dead-letter topic finds its source's partitions.
+      let pending = [...deadLetterSources].filter(([dlq]) => !existing.has(dlq));
+      while (pending.length > 0) {
+        const ready = pending.filter(([, source]) => existing.has(source));
+        if (ready.length === 0) break;
+        const metadata = await admin.fetchTopicMetadata({ topics: [...new Set(ready.map(([, source]) => source))] });
         const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [...deadLetterTopics].map(([topic, source]) => ({
-            topic,
-            numPartitions: partitionsOf.get(source) ?? 1,
-            replicationFactor: topicOptions.replicationFactor ?? -1,
-          })),
-        });
+        await this.createTopics(admin, ready.map(([dlq, source]) => [dlq, partitionsOf.get(source) ?? 1]));
+        ready.forEach(([dlq]) => existing.add(dlq));
+        pending = pending.filter(([dlq]) => !existing.has(dlq));
       }
     } finally {
       await admin.disconnect();
     }
+  }
+
+  private async createTopics(admin: Admin, topics: [string, number][]): Promise<void> {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map(([topic, numPartitions]) => ({
+        topic,
+        numPartitions,
+        replicationFactor: this.options.topics?.replicationFactor ?? -1,
+      })),
+    });
   }
 }

@@ -1,0 +1,52 @@
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
+import { DeadLetterHeaders } from './dead-letter.headers';
+
+/** Where a dead-lettered record came from and why it failed, read from its headers. */
+export interface DeadLetterInfo {
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  originalTimestamp?: string;
+  consumerGroup?: string;
+  handler?: string;
+  errorClass?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  attempts?: number;
+  failedAt?: string;
+}
+
+/** Null when the record carries no dead-letter headers (it was not written by this library). */
+export function readDeadLetterInfo(record: KafkaMessageRecord): DeadLetterInfo | null {
+  const h = record.headers;
+  const topic = h[DeadLetterHeaders.originalTopic];
+  const partition = h[DeadLetterHeaders.originalPartition];
+  const offset = h[DeadLetterHeaders.originalOffset];
+  if (!topic || partition === undefined || offset === undefined) return null;
+  const attempts = h[DeadLetterHeaders.attempts];
+  return {
+    originalTopic: topic,
+    originalPartition: Number(partition),
+    originalOffset: offset,
+    originalTimestamp: h[DeadLetterHeaders.originalTimestamp],
+    consumerGroup: h[DeadLetterHeaders.consumerGroup],
+    handler: h[DeadLetterHeaders.handler],
+    errorClass: h[DeadLetterHeaders.errorClass],
+    errorCode: h[DeadLetterHeaders.errorCode],
+    errorMessage: h[DeadLetterHeaders.errorMessage],
+    attempts: attempts === undefined ? undefined : Number(attempts),
+    failedAt: h[DeadLetterHeaders.failedAt],
+  };
+}
+
+/**
+ * The idempotency key of the ORIGINAL record: its own header, else its coordinates, which is the
+ * key a consumer used by default. Every copy of one dead-lettered record has the same key, so a
+ * record dead-lettered twice (a crash after the dead-letter write) is handled once.
+ */
+export function originalIdempotencyKey(record: KafkaMessageRecord): string | undefined {
+  const info = readDeadLetterInfo(record);
+  if (!info) return undefined;
+  return record.headers[IDEMPOTENCY_KEY_HEADER] ?? `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`;
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
+import { NonRetriableError } from '../errors/non-retriable.error';
+import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
+import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
+import { DeadLetterHeaders } from './dead-letter.headers';
+
+const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
+
+/**
+ * Sends a dead-lettered record back to its original topic: same key, same value, original headers
+ * (the dead-letter ones removed) and the original idempotency key. A replay is therefore itself
+ * idempotent: replaying twice, or replaying a record the consumer did apply meanwhile, applies
+ * its effect once, because the consumer's dedup record has that key.
+ */
+@Injectable()
+export class DeadLetterReplayer {
+  constructor(private readonly consumers: ReliableKafkaConsumers) {}
+
+  async replay(record: KafkaMessageRecord, toTopic?: string): Promise<void> {
+    const info = readDeadLetterInfo(record);
+    if (!info) {
+      throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
+    }
+    const headers: Record<string, Buffer> = {};
+    for (const [name, value] of Object.entries(record.rawHeaders)) {
+      if (value !== undefined && !DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
+    }
+    headers[IDEMPOTENCY_KEY_HEADER] = Buffer.from(originalIdempotencyKey(record) as string);
+    await this.consumers.recordSender().send(toTopic ?? info.originalTopic, [
+      { key: record.key, value: record.value, headers },
+    ]);
+  }
+}

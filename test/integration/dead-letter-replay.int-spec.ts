@@ -1,0 +1,90 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeadLetterHandler,
+  DeadLetterReplayer,
+  DeliveryStats,
+  Idempotent,
+  type KafkaMessageRecord,
+  NonRetriableError,
+  Payload,
+  readDeadLetterInfo,
+  ReliableKafkaContext,
+  type DeadLetterInfo,
+} from '@reliable-kafka/nestjs';
+import type { TestDatabase } from '../support/db/test-database';
+import { createTopic, eventually, produce, readAll, type ReadRecord, uniqueName } from '../support/kafka';
+import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
+import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { LedgerEntry } from '../support/ledger/ledger.entities';
+import { startTestApp } from '../support/test-app';
+
+function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
+  const rawHeaders = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, Buffer.from(v)]));
+  return { topic, partition: read.partition, offset: read.offset, key: read.key, value: read.value, headers: read.headers, rawHeaders, timestamp: '0' };
+}
+
+describe('dead-letter handler and replay (postgres)', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext | undefined;
+  beforeAll(async () => {
+    db = await createLedgerDatabase('postgres');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('handles each dead-lettered record once, and a replay (even a double one) applies each effect once', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic, 2);
+    let ledgerOpen = false;
+    const seen: { info: DeadLetterInfo | null; key: string; bytes: Buffer }[] = [];
+
+    @Injectable()
+    class Ledger {
+      @AtLeastOnceHandler(topic)
+      @Idempotent((m) => (m.payload as Credit).id)
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        if (!ledgerOpen) throw new NonRetriableError('ledger closed');
+        await applyCredit(context.entityManager, credit, context);
+      }
+    }
+
+    @Injectable()
+    class LedgerDeadLetters {
+      @DeadLetterHandler(topic)
+      async onDeadLetter(@Payload() bytes: Buffer, @Ctx() context: ReliableKafkaContext) {
+        seen.push({ info: readDeadLetterInfo(context.record), key: context.idempotencyKey, bytes });
+      }
+    }
+
+    app = await startTestApp({ db, providers: [Ledger, LedgerDeadLetters] });
+    const stats = app.get(DeliveryStats);
+    const prefix = uniqueName('r');
+    const credits = [0, 1, 2].map((i) => ({ id: `${prefix}-${i}`, account: `${prefix}-a`, amount: i + 1 }));
+    await produce(topic, credits.map((c) => creditMessage(c)));
+    await eventually(() => seen.length === 3, 'three dead letters handled');
+
+    expect(seen.map((s) => s.key).sort()).toEqual(credits.map((c) => c.id));
+    expect(seen[0].info).toMatchObject({ originalTopic: topic, errorClass: 'NonRetriableError', errorMessage: 'ledger closed', attempts: 1 });
+    expect(JSON.parse(seen[0].bytes.toString())).toHaveProperty('account', `${prefix}-a`);
+
+    // A second copy of a dead letter (a crash after the dead-letter write re-dead-letters it).
+    const dead = await readAll(`${topic}.dlq`, 3);
+    await produce(`${topic}.dlq`, [{ key: dead[0].key, value: dead[0].value, headers: dead[0].headers }]);
+    await eventually(() => stats.get('LedgerDeadLetters.onDeadLetter').duplicates === 1, 'copy absorbed');
+    expect(seen).toHaveLength(3);
+
+    // Replay, twice over, once the cause is fixed.
+    ledgerOpen = true;
+    const replayer = app.get(DeadLetterReplayer);
+    for (const record of dead) await replayer.replay(asRecord(`${topic}.dlq`, record));
+    for (const record of dead) await replayer.replay(asRecord(`${topic}.dlq`, record));
+    await eventually(() => stats.get('Ledger.credit').processed === 3 && stats.get('Ledger.credit').duplicates === 3, 'replays applied once');
+
+    const entries = db.dataSource.getRepository(LedgerEntry);
+    for (const credit of credits) expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
+  });
+});
