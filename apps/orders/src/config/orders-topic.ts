@@ -4,6 +4,3 @@
  * evaluated when their class is loaded, before any Nest provider exists.
  */
 export const ORDERS_TOPIC = process.env.ORDERS_TOPIC || 'orders';
-
-/** The library's default dead-letter topic of a handler on ORDERS_TOPIC. */
-export const ORDERS_DEAD_LETTER_TOPIC = `${ORDERS_TOPIC}.dlq`;
