@@ -4,7 +4,7 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
-import type { TransactionRunner } from '../pipeline/transaction-runner';
+import type { TransactionScope } from '../pipeline/handler-transaction';
 import type { KafkaMessageRecord } from './kafka-message-record';
 import type { MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';
@@ -20,7 +20,7 @@ export class BatchTransactionProcessing {
   private readonly logger = new Logger('ReliableKafka');
 
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly transactions: TransactionScope,
     private readonly dedup: DedupStore,
     private readonly processor: MessageProcessor,
     private readonly events: ReliableKafkaEvents,

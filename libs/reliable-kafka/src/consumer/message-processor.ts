@@ -7,7 +7,7 @@ import { classifyError, isDatabaseUnavailable } from '../failure/error-classifie
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
-import type { TransactionRunner } from '../pipeline/transaction-runner';
+import type { TransactionScope } from '../pipeline/handler-transaction';
 import type { DeliveryState } from './delivery-state';
 import type { KafkaMessageRecord } from './kafka-message-record';
 
@@ -28,7 +28,7 @@ export class MessageProcessor {
   private readonly logger = new Logger('ReliableKafka');
 
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly transactions: TransactionScope,
     private readonly dedup: DedupStore,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly events: ReliableKafkaEvents,

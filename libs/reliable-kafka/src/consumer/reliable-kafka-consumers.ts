@@ -20,6 +20,7 @@ import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
 import { TransactionRunner } from '../pipeline/transaction-runner';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
@@ -104,7 +105,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     await this.producer.connect();
 
     this.sender = new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs);
-    const transactions = new TransactionRunner(this.dataSource);
+    const transactions = new TransactionRunner(this.dataSource, findClsTransactionRunner(this.moduleRef, this.dataSource));
     const processor = new MessageProcessor(transactions, this.dedup, new DeadLetterPublisher(this.sender), this.events);
     const batches = new BatchTransactionProcessing(transactions, this.dedup, processor, this.events);
     const policy = new CommitPolicy(this.options.commit);
