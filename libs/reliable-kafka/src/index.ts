@@ -37,6 +37,7 @@ export type { DeadLetterHandlerOptions } from './decorators/dead-letter-handler.
 export { readDeadLetterInfo } from './failure/dead-letter-info';
 export type { DeadLetterInfo } from './failure/dead-letter-info';
 export { DeadLetterReplayer } from './failure/dead-letter-replayer';
+export { RetryTopicHeaders } from './failure/retry-topics';
 
 export { ReliableKafkaEvents } from './observability/reliable-kafka.events';
 export type { DeliveryEvent, ReliableKafkaEventMap } from './observability/reliable-kafka.events';

@@ -101,6 +101,12 @@ export function resolveRetry(
   const retry = { ...DEFAULT_RETRY, backoff: DEFAULT_BACKOFF, ...defaults, ...own };
   positiveInteger(retry.maxAttempts, `${setting}.maxAttempts`);
   positiveInteger(retry.maxTotalMs, `${setting}.maxTotalMs`);
+  if (retry.topics !== undefined) {
+    const delays = retry.topics?.delaysMs;
+    if (!Array.isArray(delays) || delays.length === 0 || delays.some((d) => !(Number.isFinite(d) && d >= 0))) {
+      throw new ReliableKafkaConfigurationError(`${setting}.topics.delaysMs`, 'must be a non-empty list of delays in ms (>= 0)');
+    }
+  }
   const backoff = retry.backoff;
   if (backoff.type === 'fixed') {
     nonNegative(backoff.delayMs, `${setting}.backoff.delayMs`);

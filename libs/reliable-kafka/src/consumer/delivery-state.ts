@@ -12,6 +12,8 @@ export interface DeliveryState {
   /** Failed writes to the dead-letter topic. */
   deadLetterFailures: number;
   firstTryAt: number;
+  /** Set once the record is to move to a retry topic (non-blocking retries). */
+  retryTopicMove?: { attempts: number; delayMs: number; error: unknown };
   /** Set once the record is to be dead-lettered: the error and the attempts it took. */
   deadLetter?: { error: unknown; attempts: number };
 }

@@ -3,6 +3,8 @@ import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { backoffDelay } from '../failure/backoff';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
+import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
+import { msUntilDue, originOf, priorAttempts } from '../failure/retry-topics';
 import { classifyError, isDatabaseUnavailable } from '../failure/error-classifier';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
@@ -32,16 +34,23 @@ export class MessageProcessor {
     private readonly dedup: DedupStore,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly events: ReliableKafkaEvents,
+    private readonly retryTopics: RetryTopicPublisher,
   ) {}
 
   async deliver(record: KafkaMessageRecord, handler: HandlerDefinition, state: DeliveryState): Promise<DeliveryResult> {
+    // A record on a retry topic waits for its time; its partition is paused until then.
+    const dueInMs = msUntilDue(record);
+    if (dueInMs > 0) return { kind: 'retry', delayMs: dueInMs };
     if (state.deadLetter) return this.deadLetter(record, handler, state);
-    const attempt = ++state.deliveries;
+    if (state.retryTopicMove) return this.moveToRetryTopic(record, handler, state);
+    const earlierAttempts = priorAttempts(record);
+    const attempt = earlierAttempts + ++state.deliveries;
     const started = Date.now();
     const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt };
     try {
       const payload = handler.decode(record.value, record);
-      event.idempotencyKey = extractIdempotencyKey({ ...record, payload }, handler.idempotency, handler.id);
+      // Keys default to the coordinates where the record first arrived, also on a retry topic.
+      event.idempotencyKey = extractIdempotencyKey({ ...record, ...originOf(record), payload }, handler.idempotency, handler.id);
       const outcome = await this.runPipeline(record, handler, payload, event.idempotencyKey, attempt);
       if (outcome === 'duplicate') this.events.emit('duplicate', event);
       else this.events.emit('processed', { ...event, durationMs: Date.now() - started });
@@ -56,6 +65,15 @@ export class MessageProcessor {
       }
       state.failures++;
       const retriable = classifyError(error, handler.retry) === 'retriable';
+      const retryDelays = handler.retry.topics?.delaysMs;
+      if (retryDelays) {
+        if (retriable && earlierAttempts < retryDelays.length) {
+          state.retryTopicMove = { attempts: earlierAttempts + 1, delayMs: retryDelays[earlierAttempts], error };
+          return this.moveToRetryTopic(record, handler, state, event.idempotencyKey);
+        }
+        state.deadLetter = { error, attempts: attempt };
+        return this.deadLetter(record, handler, state, event.idempotencyKey);
+      }
       const delayMs = backoffDelay(handler.retry.backoff, state.failures);
       const withinTime = Date.now() + delayMs - state.firstTryAt <= handler.retry.maxTotalMs;
       if (retriable && state.failures < handler.retry.maxAttempts && withinTime) {
@@ -89,6 +107,28 @@ export class MessageProcessor {
     return context.outcome === 'duplicate' ? 'duplicate' : 'processed';
   }
 
+  /** Non-blocking retry: the record moves on to its next retry topic; the offset waits for that write. */
+  private async moveToRetryTopic(
+    record: KafkaMessageRecord,
+    handler: HandlerDefinition,
+    state: DeliveryState,
+    idempotencyKey?: string,
+  ): Promise<DeliveryResult> {
+    const { attempts, delayMs, error } = state.retryTopicMove as NonNullable<DeliveryState['retryTopicMove']>;
+    const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt: attempts, idempotencyKey };
+    try {
+      const topic = await this.retryTopics.publish(record, attempts, delayMs);
+      this.logger.warn(`${where(record)} ${handler.id}: attempt ${attempts} failed (${describe(error)}); moved to ${topic}, due in ${delayMs} ms`);
+      this.events.emit('retry', { ...event, error, delayMs, reason: 'handler' });
+      return { kind: 'finished' };
+    } catch (publishError) {
+      state.deadLetterFailures++;
+      const backoffMs = backoffDelay(handler.retry.backoff, Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP));
+      this.logger.error(`${where(record)} ${handler.id}: moving to a retry topic failed (${describe(publishError)}); offset not committed, retrying in ${backoffMs} ms`);
+      return { kind: 'retry', delayMs: backoffMs };
+    }
+  }
+
   /** The offset waits for the dead-letter write: if it fails, the record is retried, never dropped. */
   private async deadLetter(
     record: KafkaMessageRecord,
@@ -97,7 +137,7 @@ export class MessageProcessor {
     idempotencyKey?: string,
   ): Promise<DeliveryResult> {
     const { error, attempts } = state.deadLetter as NonNullable<DeliveryState['deadLetter']>;
-    const deadLetterTopic = handler.deadLetterTopic(record.topic);
+    const deadLetterTopic = handler.deadLetterTopic(originOf(record).topic);
     const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt: attempts, idempotencyKey };
     try {
       await this.deadLetters.publish(deadLetterTopic, record, { error, attempts, groupId: handler.groupId, handlerId: handler.id });

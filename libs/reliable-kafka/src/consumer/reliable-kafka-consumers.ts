@@ -17,6 +17,7 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import { HandlerExplorer } from '../discovery/handler.explorer';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
+import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
@@ -106,13 +107,19 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
 
     this.sender = new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs);
     const transactions = new TransactionRunner(this.dataSource, findClsTransactionRunner(this.moduleRef, this.dataSource));
-    const processor = new MessageProcessor(transactions, this.dedup, new DeadLetterPublisher(this.sender), this.events);
+    const processor = new MessageProcessor(
+      transactions,
+      this.dedup,
+      new DeadLetterPublisher(this.sender),
+      this.events,
+      new RetryTopicPublisher(this.sender),
+    );
     const batches = new BatchTransactionProcessing(transactions, this.dedup, processor, this.events);
     const policy = new CommitPolicy(this.options.commit);
     const byGroup = new Map<string, Map<string, HandlerDefinition>>();
     for (const handler of this.handlers) {
       const topics = byGroup.get(handler.groupId) ?? new Map<string, HandlerDefinition>();
-      for (const topic of handler.topics) topics.set(topic, handler);
+      for (const topic of [...handler.topics, ...handler.retryTopics.map((r) => r.topic)]) topics.set(topic, handler);
       byGroup.set(handler.groupId, topics);
     }
     for (const [groupId, topics] of byGroup) {
@@ -203,8 +210,10 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     try {
       const existing = new Set(await admin.listTopics());
       const topicOptions = this.options.topics ?? {};
+      // Topics the library derives from a handler's topic: retry topics and the dead-letter topic.
       const deadLetterSources = new Map<string, string>();
       for (const handler of this.handlers) {
+        for (const { topic, source } of handler.retryTopics) deadLetterSources.set(topic, source);
         if (!handler.createDeadLetterTopic) continue;
         for (const topic of handler.topics) deadLetterSources.set(handler.deadLetterTopic(topic), topic);
       }

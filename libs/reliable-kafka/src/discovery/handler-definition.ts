@@ -13,6 +13,8 @@ export interface HandlerDefinition {
   retry: Required<Pick<RetryOptions, 'maxAttempts' | 'maxTotalMs'>> &
     RetryOptions & { backoff: BackoffOptions };
   deadLetterTopic: (sourceTopic: string) => string;
+  /** `<topic>.retry.<n>` of each source topic, when non-blocking retries are on; consumed too. */
+  retryTopics: { topic: string; source: string }[];
   createDeadLetterTopic: boolean;
   decode: PayloadDecoder;
   processing: ProcessingOptions;

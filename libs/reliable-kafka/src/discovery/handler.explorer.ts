@@ -5,6 +5,7 @@ import { ExternalContextCreator } from '@nestjs/core/helpers/external-context-cr
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { resolvePayloadDecoder } from '../decoding/payload-decoder';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import { retryTopicName } from '../failure/retry-topics';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
 import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
@@ -72,12 +73,17 @@ export class HandlerExplorer {
     const deadLetter = { ...defaults.deadLetter, ...own.deadLetter };
     const dlqTopic = deadLetter.topic;
     const method = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
+    const retry = resolveRetry(own.retry, defaults.retry, `@AtLeastOnceHandler on ${location}: retry`);
+    const retryTopics = topics.flatMap((source) =>
+      (retry.topics?.delaysMs ?? []).map((_, i) => ({ topic: retryTopicName(source, i + 1), source })),
+    );
     return {
       id: own.id ?? location,
       groupId: own.groupId ?? options.consumer.groupId,
       topics,
       fromBeginning: own.fromBeginning ?? defaults.fromBeginning ?? true,
-      retry: resolveRetry(own.retry, defaults.retry, `@AtLeastOnceHandler on ${location}: retry`),
+      retry,
+      retryTopics,
       deadLetterTopic:
         typeof dlqTopic === 'function'
           ? dlqTopic

@@ -1,6 +1,7 @@
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders } from './dead-letter.headers';
+import { originOf, withoutRetryHeaders } from './retry-topics';
 
 export interface DeadLetterFailure {
   error: unknown;
@@ -21,15 +22,14 @@ export class DeadLetterPublisher {
 
   async publish(topic: string, record: KafkaMessageRecord, failure: DeadLetterFailure): Promise<void> {
     const error = failure.error as { name?: string; message?: string; code?: unknown } | undefined;
-    const headers: Record<string, Buffer | string> = {};
-    for (const [name, value] of Object.entries(record.rawHeaders)) {
-      if (value !== undefined) headers[name] = value;
-    }
+    // A record coming from a retry topic is reported where it first arrived.
+    const origin = originOf(record);
+    const headers: Record<string, Buffer | string> = withoutRetryHeaders(record.rawHeaders);
     Object.assign(headers, {
-      [DeadLetterHeaders.originalTopic]: record.topic,
-      [DeadLetterHeaders.originalPartition]: String(record.partition),
-      [DeadLetterHeaders.originalOffset]: record.offset,
-      [DeadLetterHeaders.originalTimestamp]: record.timestamp,
+      [DeadLetterHeaders.originalTopic]: origin.topic,
+      [DeadLetterHeaders.originalPartition]: String(origin.partition),
+      [DeadLetterHeaders.originalOffset]: origin.offset,
+      [DeadLetterHeaders.originalTimestamp]: origin.timestamp,
       [DeadLetterHeaders.consumerGroup]: failure.groupId,
       [DeadLetterHeaders.handler]: failure.handlerId,
       [DeadLetterHeaders.errorClass]: error?.name ?? typeof failure.error,

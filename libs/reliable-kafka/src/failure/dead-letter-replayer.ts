@@ -5,6 +5,7 @@ import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
+import { withoutRetryHeaders } from './retry-topics';
 
 const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 
@@ -24,8 +25,8 @@ export class DeadLetterReplayer {
       throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
     }
     const headers: Record<string, Buffer> = {};
-    for (const [name, value] of Object.entries(record.rawHeaders)) {
-      if (value !== undefined && !DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
+      if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }
     headers[IDEMPOTENCY_KEY_HEADER] = Buffer.from(originalIdempotencyKey(record) as string);
     await this.consumers.recordSender().send(toTopic ?? info.originalTopic, [

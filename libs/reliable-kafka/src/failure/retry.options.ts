@@ -30,4 +30,11 @@ export interface RetryOptions {
   nonRetriable?: ErrorClass[];
   /** Last word on an error; `undefined` falls back to the lists and the built-in rules. */
   classify?: (error: unknown) => ErrorKind | undefined;
+  /**
+   * Non-blocking retries: a record that fails with a retriable error is moved to
+   * `<topic>.retry.1`, then `.retry.2` ..., one topic per delay, and its offset committed; the
+   * partition goes on at once. Ordering is lost for retried records. Attempts are
+   * `delaysMs.length + 1`, then the dead-letter topic (`maxAttempts` does not apply).
+   */
+  topics?: { delaysMs: number[] };
 }

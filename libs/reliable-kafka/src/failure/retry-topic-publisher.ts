@@ -1,0 +1,32 @@
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { RecordSender } from '../kafka/kafka-port';
+import { originOf, retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
+
+/**
+ * Moves a failed record to its next retry topic: original key, value and headers, plus where it
+ * first arrived, how many deliveries failed, and when it is due. Resolves once acknowledged.
+ */
+export class RetryTopicPublisher {
+  constructor(private readonly sender: RecordSender) {}
+
+  async publish(record: KafkaMessageRecord, failedAttempts: number, delayMs: number): Promise<string> {
+    const origin = originOf(record);
+    const topic = retryTopicName(origin.topic, failedAttempts);
+    await this.sender.send(topic, [
+      {
+        key: record.key,
+        value: record.value,
+        headers: {
+          ...withoutRetryHeaders(record.rawHeaders),
+          [RetryTopicHeaders.attempts]: String(failedAttempts),
+          [RetryTopicHeaders.notBefore]: String(Date.now() + delayMs),
+          [RetryTopicHeaders.originalTopic]: origin.topic,
+          [RetryTopicHeaders.originalPartition]: String(origin.partition),
+          [RetryTopicHeaders.originalOffset]: origin.offset,
+          [RetryTopicHeaders.originalTimestamp]: origin.timestamp,
+        },
+      },
+    ]);
+    return topic;
+  }
+}
