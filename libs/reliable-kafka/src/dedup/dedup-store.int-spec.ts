@@ -1,4 +1,5 @@
 import { availableDatabaseKinds, createTestDatabase, type TestDatabase } from '../../../../test/support/db/test-database';
+import { DedupRetention } from './dedup-retention';
 import { createDedupStore, type DedupStore } from './dedup-store';
 import { createDedupTableMigration } from './dedup-table.migration';
 import type { DedupRecord } from './dedup-record';
@@ -87,5 +88,20 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
     expect(await store.deleteExpired(db.dataSource, before, 5)).toBe(2);
     expect(await store.deleteExpired(db.dataSource, before, 5)).toBe(0);
     expect(await count('fresh')).toBe(1);
+  });
+
+  it('retention: one cleanup round deletes every expired record in batches and reports the count', async () => {
+    const now = Date.now();
+    await db.dataSource.transaction(async (m) => {
+      for (let i = 0; i < 5; i++) await store.tryInsert(m, record(`expired-${i}`, now - 2 * 3_600_000));
+      await store.tryInsert(m, record('recent', now - 60_000));
+    });
+    const deleted: number[] = [];
+    const retention = new DedupRetention(store, db.dataSource, 3_600_000, 60_000, 2, (n) => deleted.push(n));
+    expect(await retention.cleanOnce(now)).toBe(5);
+    expect(deleted).toEqual([5]);
+    expect(await count('recent')).toBe(1);
+    expect(await count('expired-0')).toBe(0);
+    expect(await retention.cleanOnce(now)).toBe(0);
   });
 });
