@@ -1,21 +1,11 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AtLeastOnceHandler, Ctx, DeliveryStats, Idempotent, Payload, ReliableKafkaContext } from '@reliable-kafka/nestjs';
-import type { TestDatabase } from '../support/db/test-database';
-import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { useLedgerApp } from '../support/ledger/ledger-app';
 import { createTopic, eventually, groupLag, produce, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
-import { startTestApp } from '../support/test-app';
 
 describe('per-partition order (postgres)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext | undefined;
-  beforeAll(async () => {
-    db = await createLedgerDatabase('postgres');
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const ledger = useLedgerApp('postgres');
 
   it('hands 10,000 messages over 4 partitions to the handler in partition order', async () => {
     const topic = uniqueName('credits');
@@ -43,13 +33,12 @@ describe('per-partition order (postgres)', () => {
     }));
     await produce(topic, credits.map((c) => creditMessage(c)));
 
-    app = await startTestApp({
-      db,
+    const app = await ledger.start({
       groupId,
       providers: [OrderedLedger],
       options: { consumer: { groupId, partitionsConsumedConcurrently: 4 }, commit: { strategy: 'batch' } },
     });
-    await eventually(() => app!.get(DeliveryStats).get().processed === total, `${total} processed`, 240_000);
+    await eventually(() => app.get(DeliveryStats).get().processed === total, `${total} processed`, 240_000);
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0');
 
     const partitions = new Set(seen.map((s) => s.partition));

@@ -1,4 +1,4 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AtLeastOnceHandler,
   Ctx,
@@ -13,12 +13,10 @@ import {
   ReliableKafkaContext,
   type DeadLetterInfo,
 } from '@reliable-kafka/nestjs';
-import type { TestDatabase } from '../support/db/test-database';
 import { createTopic, eventually, produce, readAll, type ReadRecord, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
-import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
-import { startTestApp } from '../support/test-app';
 
 function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
   const rawHeaders = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, Buffer.from(v)]));
@@ -26,15 +24,7 @@ function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
 }
 
 describe('dead-letter handler and replay (postgres)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext | undefined;
-  beforeAll(async () => {
-    db = await createLedgerDatabase('postgres');
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const ledger = useLedgerApp('postgres');
 
   it('handles each dead-lettered record once, and a replay (even a double one) applies each effect once', async () => {
     const topic = uniqueName('credits');
@@ -60,7 +50,7 @@ describe('dead-letter handler and replay (postgres)', () => {
       }
     }
 
-    app = await startTestApp({ db, providers: [Ledger, LedgerDeadLetters] });
+    const app = await ledger.start({ providers: [Ledger, LedgerDeadLetters] });
     const stats = app.get(DeliveryStats);
     const prefix = uniqueName('r');
     const credits = [0, 1, 2].map((i) => ({ id: `${prefix}-${i}`, account: `${prefix}-a`, amount: i + 1 }));
@@ -84,7 +74,7 @@ describe('dead-letter handler and replay (postgres)', () => {
     for (const record of dead) await replayer.replay(asRecord(`${topic}.dlq`, record));
     await eventually(() => stats.get('Ledger.credit').processed === 3 && stats.get('Ledger.credit').duplicates === 3, 'replays applied once');
 
-    const entries = db.dataSource.getRepository(LedgerEntry);
+    const entries = ledger.db.dataSource.getRepository(LedgerEntry);
     for (const credit of credits) expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
   });
 });

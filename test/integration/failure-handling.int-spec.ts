@@ -1,4 +1,4 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AtLeastOnceHandler,
   Ctx,
@@ -8,28 +8,16 @@ import {
   ReliableKafkaContext,
   ReliableKafkaEvents,
 } from '@reliable-kafka/nestjs';
-import type { TestDatabase } from '../support/db/test-database';
 import { committedOffsets, createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
-import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
-import { startTestApp } from '../support/test-app';
 
 class InsufficientFunds extends Error {}
 
 describe('failure handling (postgres, real broker)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext | undefined;
-  beforeAll(async () => {
-    db = await createLedgerDatabase('postgres');
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-  afterAll(() => db?.drop());
-
-  const entries = (key: string) => db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
+  const ledger = useLedgerApp('postgres');
+  const entries = (key: string) => ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
 
   it('a transient error that clears after 3 attempts: applied once, nothing dead-lettered', async () => {
     const topic = uniqueName('credits');
@@ -46,7 +34,7 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    app = await startTestApp({ db, providers: [Transient] });
+    const app = await ledger.start({ providers: [Transient] });
     await produce(topic, [creditMessage({ id: 't-1', account: uniqueName('a'), amount: 3 })]);
     const stats = app.get(DeliveryStats);
     await eventually(() => stats.get().processed === 1, 'processed');
@@ -75,7 +63,7 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    app = await startTestApp({ db, providers: [AlwaysFailing] });
+    const app = await ledger.start({ providers: [AlwaysFailing] });
     const events = app.get(ReliableKafkaEvents);
     let deadLetteredAt = 0;
     events.on('dead-lettered', () => (deadLetteredAt = Date.now()));
@@ -105,9 +93,9 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    app = await startTestApp({ db, providers: [Classified] });
+    const app = await ledger.start({ providers: [Classified] });
     await produce(topic, [creditMessage({ id: 'c-1', account: 'a', amount: 1 })]);
-    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
+    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
     expect(calls).toBe(1);
   });
 
@@ -129,12 +117,12 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    app = await startTestApp({ db, providers: [PartlyFailing], options: { consumer: { groupId: uniqueName('g'), partitionsConsumedConcurrently: 1 } } });
+    const app = await ledger.start({ providers: [PartlyFailing], options: { consumer: { groupId: uniqueName('g'), partitionsConsumedConcurrently: 1 } } });
     await produce(topic, [{ ...creditMessage({ id: 'stuck', account: 'a', amount: 1 }), partition: 0 }]);
     await eventually(() => failingUntil > 0, 'first failure');
     const sentAt = Date.now();
     await produce(topic, Array.from({ length: 5 }, (_, i) => ({ ...creditMessage({ id: `free-${i}`, account: 'b', amount: 1 }), partition: 1 })));
-    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1, 'stuck record dead-lettered');
+    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'stuck record dead-lettered');
 
     // Partition 1 was served while partition 0 waited out its back-offs.
     expect(processedAt[1]).toHaveLength(5);
@@ -157,12 +145,11 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    app = await startTestApp({ db, groupId, providers: [SlowRetry] });
+    await ledger.start({ groupId, providers: [SlowRetry] });
     await produce(topic, [creditMessage({ id: 's-1', account: 'a', amount: 1 })]);
     await eventually(() => calls === 1, 'first attempt');
     const closing = Date.now();
-    await app.close();
-    app = undefined;
+    await ledger.close();
     // Far less than the 120 s back-off: close did not wait for it.
     expect(Date.now() - closing).toBeLessThan(30_000);
     expect((await committedOffsets(groupId, topic))[0]).toBe('-1');
@@ -180,8 +167,7 @@ describe('failure handling (postgres, real broker)', () => {
       async credit() {}
     }
 
-    app = await startTestApp({
-      db,
+    const app = await ledger.start({
       groupId,
       providers: [Poisoned],
       options: { producer: { deliveryTimeoutMs: 500 }, handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 100 } } } },
@@ -195,7 +181,7 @@ describe('failure handling (postgres, real broker)', () => {
     expect(app.get(DeliveryStats).get().processed).toBe(0);
 
     await createTopic(deadLetterTopic);
-    await eventually(() => app!.get(DeliveryStats).get().deadLettered === 1 && app!.get(DeliveryStats).get().processed === 1, 'dead-lettered, then the next record');
+    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1 && app.get(DeliveryStats).get().processed === 1, 'dead-lettered, then the next record');
     await eventually(async () => (await committedOffsets(groupId, topic))[0] === '2', 'both offsets committed');
     const dead = await readAll(deadLetterTopic, 1);
     expect(dead).toHaveLength(1);

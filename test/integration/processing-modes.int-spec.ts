@@ -1,27 +1,16 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AtLeastOnceHandler, Ctx, DeliveryStats, Idempotent, Payload, ReliableKafkaContext } from '@reliable-kafka/nestjs';
-import type { TestDatabase } from '../support/db/test-database';
 import { availableDatabaseKinds } from '../support/db/test-database';
 import { committedOffsets, createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
-import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
-import { startTestApp } from '../support/test-app';
 
 describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processing modes on %s', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplicationContext | undefined;
-  beforeAll(async () => {
-    db = await createLedgerDatabase(kind);
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-  afterAll(() => db?.drop());
+  const ledger = useLedgerApp(kind);
 
   async function appliedCounts(): Promise<Map<string, number>> {
-    const rows: { k: string; n: string }[] = await db.dataSource
+    const rows: { k: string; n: string }[] = await ledger.db.dataSource
       .getRepository(LedgerEntry)
       .createQueryBuilder('e')
       .select('e.idempotencyKey', 'k')
@@ -64,7 +53,7 @@ describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processi
       seq: Math.floor(i / 8),
     }));
     await produce(topic, credits.map((c) => creditMessage(c)));
-    app = await startTestApp({ db, groupId, providers: [ByKey] });
+    const app = await ledger.start({ groupId, providers: [ByKey] });
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0');
 
     const applied = await appliedCounts();
@@ -99,7 +88,7 @@ describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processi
     // The first 20 are resent right after themselves: same key, same partition, same batch.
     const messages = credits.flatMap((c, i) => (i < 20 ? [creditMessage(c), creditMessage(c)] : [creditMessage(c)]));
     await produce(topic, messages);
-    app = await startTestApp({ db, groupId, providers: [Batched] });
+    const app = await ledger.start({ groupId, providers: [Batched] });
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0');
 
     const applied = await appliedCounts();
@@ -107,7 +96,7 @@ describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processi
     expect(wrong).toEqual([]);
     const stats = app.get(DeliveryStats).get();
     expect(stats).toMatchObject({ processed: 299, duplicates: 20, deadLettered: 1 });
-    const balances = await db.dataSource.getRepository(LedgerAccount).find();
+    const balances = await ledger.db.dataSource.getRepository(LedgerAccount).find();
     expect(balances.filter((b) => b.id.startsWith(prefix)).reduce((sum, b) => sum + b.balance, 0)).toBe(299 * 2);
     const dead = await readAll(`${topic}.dlq`, 1);
     expect(dead.map((d) => d.headers['idempotency-key'])).toEqual([`${prefix}-123`]);

@@ -1,4 +1,4 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AtLeastOnceHandler,
   Ctx,
@@ -8,23 +8,13 @@ import {
   Payload,
   ReliableKafkaContext,
 } from '@reliable-kafka/nestjs';
-import type { TestDatabase } from '../support/db/test-database';
 import { createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
-import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
-import { startTestApp } from '../support/test-app';
 
 describe('non-blocking retry topics (postgres)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext | undefined;
-  beforeAll(async () => {
-    db = await createLedgerDatabase('postgres');
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const ledger = useLedgerApp('postgres');
 
   it('moves failing records through <topic>.retry.<n> while the partition goes on, then applies once or dead-letters', async () => {
     const topic = uniqueName('credits');
@@ -46,7 +36,7 @@ describe('non-blocking retry topics (postgres)', () => {
       }
     }
 
-    app = await startTestApp({ db, groupId, providers: [Ledger] });
+    const app = await ledger.start({ groupId, providers: [Ledger] });
     const p = uniqueName('x');
     const credits = [`${p}-flaky`, `${p}-after-1`, `${p}-broken`, `${p}-after-2`].map((id) => ({ id, account: p, amount: 1 }));
     await produce(topic, credits.map((c) => creditMessage(c)));
@@ -59,7 +49,7 @@ describe('non-blocking retry topics (postgres)', () => {
     expect(attemptsOf.get(`${p}-broken`)).toEqual([1, 2, 3]);
     expect(stats.get().retries).toBe(4);
 
-    const entries = db.dataSource.getRepository(LedgerEntry);
+    const entries = ledger.db.dataSource.getRepository(LedgerEntry);
     expect(await entries.countBy({ idempotencyKey: `${p}-flaky` })).toBe(1);
     expect(await entries.countBy({ idempotencyKey: `${p}-broken` })).toBe(0);
 

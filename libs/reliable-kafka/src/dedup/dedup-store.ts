@@ -44,77 +44,46 @@ export abstract class DedupStore {
 }
 
 /**
- * One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING idempotency_key`: the returned keys
- * are the inserted ones. `placeholder(n)` is the dialect's n-th parameter.
+ * PostgreSQL and SQLite (3.35+): `INSERT ... ON CONFLICT DO NOTHING RETURNING`. A returned row
+ * means inserted, none means a duplicate; the conflict never aborts the transaction. The two differ
+ * only in how parameters are written and how a row is addressed for a bounded DELETE.
  */
-async function insertManyReturning(
-  manager: EntityManager,
-  table: string,
-  records: DedupRecord[],
-  values: (record: DedupRecord) => unknown[],
-  placeholder: (n: number) => string,
-): Promise<Set<string>> {
-  const params: unknown[] = [];
-  const rows = records.map((record) => {
-    const row = values(record).map((value) => {
-      params.push(value);
-      return placeholder(params.length);
+class ReturningDedupStore extends DedupStore {
+  constructor(
+    table: string,
+    private readonly placeholder: (n: number) => string,
+    private readonly rowIdColumn: 'ctid' | 'rowid',
+  ) {
+    super(table);
+  }
+
+  async tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean> {
+    return (await this.tryInsertMany(manager, [record])).size === 1;
+  }
+
+  override async tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
+    const params: unknown[] = [];
+    const rows = records.map((record) => {
+      const row = this.values(record).map((value) => {
+        params.push(value);
+        return this.placeholder(params.length);
+      });
+      return `(${row.join(', ')})`;
     });
-    return `(${row.join(', ')})`;
-  });
-  const returned: { idempotency_key: string }[] = await manager.query(
-    `INSERT INTO ${table} (${COLUMNS}) VALUES ${rows.join(', ')}
-     ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
-    params,
-  );
-  return new Set(returned.map((row) => row.idempotency_key));
-}
-
-/** `ON CONFLICT DO NOTHING RETURNING`: a returned row means inserted. Never aborts the transaction. */
-class PostgresDedupStore extends DedupStore {
-  override tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
-    return insertManyReturning(manager, this.table, records, (r) => this.values(r), (n) => `$${n}`);
-  }
-
-  async tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING handler_id`,
-      this.values(record),
+    const returned: { idempotency_key: string }[] = await manager.query(
+      `INSERT INTO ${this.table} (${COLUMNS}) VALUES ${rows.join(', ')}
+       ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+      params,
     );
-    return rows.length === 1;
+    return new Set(returned.map((row) => row.idempotency_key));
   }
 
   async deleteExpired(dataSource: DataSource, before: number, limit: number): Promise<number> {
+    const id = this.rowIdColumn;
     return affected(
       dataSource,
-      `DELETE FROM ${this.table} WHERE ctid IN
-       (SELECT ctid FROM ${this.table} WHERE processed_at < $1 LIMIT $2)`,
-      [before, limit],
-    );
-  }
-}
-
-/** Same statement as PostgreSQL: SQLite 3.35+ supports `RETURNING`, and reports no row on conflict. */
-class SqliteDedupStore extends DedupStore {
-  override tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
-    return insertManyReturning(manager, this.table, records, (r) => this.values(r), () => '?');
-  }
-
-  async tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO ${this.table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING handler_id`,
-      this.values(record),
-    );
-    return rows.length === 1;
-  }
-
-  async deleteExpired(dataSource: DataSource, before: number, limit: number): Promise<number> {
-    return affected(
-      dataSource,
-      `DELETE FROM ${this.table} WHERE rowid IN
-       (SELECT rowid FROM ${this.table} WHERE processed_at < ? LIMIT ?)`,
+      `DELETE FROM ${this.table} WHERE ${id} IN
+       (SELECT ${id} FROM ${this.table} WHERE processed_at < ${this.placeholder(1)} LIMIT ${this.placeholder(2)})`,
       [before, limit],
     );
   }
@@ -178,10 +147,10 @@ export function createDedupStore(dataSource: DataSource, tableName: string): Ded
     .join('.');
   switch (dataSource.options.type) {
     case 'postgres':
-      return new PostgresDedupStore(quoted);
+      return new ReturningDedupStore(quoted, (n) => `$${n}`, 'ctid');
     case 'better-sqlite3':
     case 'sqlite':
-      return new SqliteDedupStore(quoted);
+      return new ReturningDedupStore(quoted, () => '?', 'rowid');
     case 'mysql':
     case 'mariadb':
       return new MysqlDedupStore(quoted);
