@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DedupRetention } from '../dedup/dedup-retention';
 import { createDedupStore, type DedupStore } from '../dedup/dedup-store';
@@ -20,6 +20,7 @@ import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
+import { prepareTopics } from '../kafka/topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
 import { TransactionRunner } from '../pipeline/transaction-runner';
@@ -101,7 +102,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     }
     const kafka = createKafkaClient(this.options.client);
     this.kafka = kafka;
-    await this.prepareTopics(kafka);
+    await prepareTopics(kafka, this.handlers, this.options.topics ?? {});
     this.producer = createReliableProducer(kafka, this.options.producer.deliveryTimeoutMs);
     await this.producer.connect();
 
@@ -198,61 +199,5 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     } finally {
       await runner.release();
     }
-  }
-
-  /**
-   * Handler topics must exist (or be created when `topics.create`); dead-letter topics are created
-   * with their source's partition count. A handler may consume another's dead-letter topic.
-   */
-  private async prepareTopics(kafka: Kafka): Promise<void> {
-    const admin: Admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const topicOptions = this.options.topics ?? {};
-      // Topics the library derives from a handler's topic: retry topics and the dead-letter topic.
-      const deadLetterSources = new Map<string, string>();
-      for (const handler of this.handlers) {
-        for (const { topic, source } of handler.retryTopics) deadLetterSources.set(topic, source);
-        if (!handler.createDeadLetterTopic) continue;
-        for (const topic of handler.topics) deadLetterSources.set(handler.deadLetterTopic(topic), topic);
-      }
-      const sources = [...new Set(this.handlers.flatMap((h) => h.topics))];
-      const missing = sources.filter((t) => !existing.has(t) && !deadLetterSources.has(t));
-      if (missing.length > 0) {
-        if (!topicOptions.create) {
-          throw new ReliableKafkaConfigurationError(
-            'topics',
-            `topic(s) ${missing.join(', ')} do not exist on the broker; create them, or set topics.create: true`,
-          );
-        }
-        await this.createTopics(admin, missing.map((topic) => [topic, topicOptions.numPartitions ?? 1]));
-        missing.forEach((t) => existing.add(t));
-      }
-      // Sources first, so a dead-letter topic of a dead-letter topic finds its source's partitions.
-      let pending = [...deadLetterSources].filter(([dlq]) => !existing.has(dlq));
-      while (pending.length > 0) {
-        const ready = pending.filter(([, source]) => existing.has(source));
-        if (ready.length === 0) break;
-        const metadata = await admin.fetchTopicMetadata({ topics: [...new Set(ready.map(([, source]) => source))] });
-        const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-        await this.createTopics(admin, ready.map(([dlq, source]) => [dlq, partitionsOf.get(source) ?? 1]));
-        ready.forEach(([dlq]) => existing.add(dlq));
-        pending = pending.filter(([dlq]) => !existing.has(dlq));
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  private async createTopics(admin: Admin, topics: [string, number][]): Promise<void> {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map(([topic, numPartitions]) => ({
-        topic,
-        numPartitions,
-        replicationFactor: this.options.topics?.replicationFactor ?? -1,
-      })),
-    });
   }
 }
