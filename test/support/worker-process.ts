@@ -28,10 +28,16 @@ export class WorkerProcess {
   readonly stderrTail: () => string;
 
   /** Starts `script` (TypeScript, relative to the repo root) with `config` in RK_WORKER_CONFIG. */
-  static async start(script: string, config: unknown, readyTimeoutMs = 60_000): Promise<WorkerProcess> {
+  static async start(
+    script: string,
+    config: unknown,
+    readyTimeoutMs = 60_000,
+    /** Extra environment variables of the child (e.g. a test-only switch). */
+    env: Record<string, string> = {},
+  ): Promise<WorkerProcess> {
     const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, script)], {
       cwd: ROOT,
-      env: { ...process.env, RK_WORKER_CONFIG: JSON.stringify(config), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, ...env, RK_WORKER_CONFIG: JSON.stringify(config), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const worker = new WorkerProcess(child);

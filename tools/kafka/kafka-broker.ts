@@ -9,6 +9,8 @@
  *   server.properties, broker.log, state.json (pid, ports, data dir, cluster id)
  *
  * Used by tools/kafka/kafka-cli.ts (npm run kafka:start|stop|status) and by Jest global setup.
+ * With `{ home }`, the functions run a separate broker kept in that folder instead (own state.json,
+ * config, log, data and ports; only the jars are shared), e.g. the fault suite's (test/faults).
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -38,6 +40,47 @@ const START_LOCK = path.join(KAFKA_HOME, 'start.lock');
 const CONFIG_FILE = path.join(KAFKA_HOME, 'server.properties');
 export const BROKER_LOG = path.join(KAFKA_HOME, 'broker.log');
 export const DEFAULT_DATA_DIR = path.join(KAFKA_HOME, 'data');
+
+/**
+ * Where one broker keeps its state. The default is `.kafka/`; `{ home }` gives a separate broker
+ * (own state.json, config, log, data and ports) that shares only the jars, e.g. for fault tests
+ * that kill and restart a broker nobody else uses.
+ */
+interface BrokerPaths {
+  home: string;
+  stateFile: string;
+  startLock: string;
+  configFile: string;
+  brokerLog: string;
+  dataDir: string;
+}
+
+/** Options naming which broker: without `home`, the default one in `.kafka/`. */
+export interface BrokerHomeOptions {
+  home?: string;
+}
+
+function brokerPaths(home?: string): BrokerPaths {
+  if (!home || path.resolve(home) === KAFKA_HOME) {
+    return {
+      home: KAFKA_HOME,
+      stateFile: STATE_FILE,
+      startLock: START_LOCK,
+      configFile: CONFIG_FILE,
+      brokerLog: BROKER_LOG,
+      dataDir: DEFAULT_DATA_DIR,
+    };
+  }
+  const dir = path.resolve(home);
+  return {
+    home: dir,
+    stateFile: path.join(dir, 'state.json'),
+    startLock: path.join(dir, 'start.lock'),
+    configFile: path.join(dir, 'server.properties'),
+    brokerLog: path.join(dir, 'broker.log'),
+    dataDir: path.join(dir, 'data'),
+  };
+}
 
 const MAVEN_TIMEOUT_MS = 10 * 60_000;
 const READY_TIMEOUT_MS = 90_000;
@@ -265,22 +308,22 @@ function isOurBroker(state: BrokerState): boolean {
   return cmd !== undefined && cmd.includes(' kafka.Kafka ') && cmd.includes(state.configPath);
 }
 
-function readState(): BrokerState | undefined {
+function readState(p: BrokerPaths): BrokerState | undefined {
   try {
-    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as BrokerState;
+    return JSON.parse(fs.readFileSync(p.stateFile, 'utf8')) as BrokerState;
   } catch {
     return undefined;
   }
 }
 
-function writeState(state: BrokerState): void {
-  const tmp = `${STATE_FILE}.${process.pid}.tmp`;
+function writeState(p: BrokerPaths, state: BrokerState): void {
+  const tmp = `${p.stateFile}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  fs.renameSync(tmp, STATE_FILE); // atomic: readers never see half a file
+  fs.renameSync(tmp, p.stateFile); // atomic: readers never see half a file
 }
 
-function removeState(): void {
-  fs.rmSync(STATE_FILE, { force: true });
+function removeState(p: BrokerPaths): void {
+  fs.rmSync(p.stateFile, { force: true });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -295,9 +338,9 @@ async function waitUntilGone(state: BrokerState, timeoutMs: number): Promise<boo
 }
 
 /** Tail of the broker log (reads at most its last 256 KiB). */
-function readLogTail(): string {
+function readLogTail(brokerLog: string): string {
   try {
-    const fd = fs.openSync(BROKER_LOG, 'r');
+    const fd = fs.openSync(brokerLog, 'r');
     try {
       const size = fs.fstatSync(fd).size;
       const length = Math.min(size, 256 * 1024);
@@ -317,9 +360,10 @@ function readLogTail(): string {
  * usually far above the end, before pages of stack traces and shutdown noise), then the last
  * lines of the log.
  */
-export function brokerLogTail(lines = 30): string {
-  const text = readLogTail();
-  if (!text) return `(nothing in ${BROKER_LOG})`;
+export function brokerLogTail(lines = 30, opts: BrokerHomeOptions = {}): string {
+  const brokerLog = brokerPaths(opts.home).brokerLog;
+  const text = readLogTail(brokerLog);
+  if (!text) return `(nothing in ${brokerLog})`;
   const lastRun = text.slice(Math.max(0, text.lastIndexOf('\n==== ')));
   const errors = [
     ...new Set(lastRun.split('\n').filter((l) => /\] (ERROR|FATAL) |^Caused by: /.test(l))),
@@ -327,7 +371,7 @@ export function brokerLogTail(lines = 30): string {
   const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
   return (
     (errors.length ? `Errors:\n${errors.join('\n')}\n` : '') +
-    `Last ${lines} lines of ${BROKER_LOG}:\n${tail}`
+    `Last ${lines} lines of ${brokerLog}:\n${tail}`
   );
 }
 
@@ -335,8 +379,9 @@ export function brokerLogTail(lines = 30): string {
  * Serialises starts across processes (two terminals, parallel Jest runs) so they cannot both
  * decide that no broker runs and launch two. A lock left by a dead process is taken over.
  */
-async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(KAFKA_HOME, { recursive: true });
+async function withStartLock<T>(p: BrokerPaths, fn: () => Promise<T>): Promise<T> {
+  const START_LOCK = p.startLock;
+  fs.mkdirSync(p.home, { recursive: true });
   const deadline = Date.now() + READY_TIMEOUT_MS + 60_000;
   for (;;) {
     try {
@@ -455,9 +500,8 @@ function formattedClusterId(dataDir: string): string | undefined {
 }
 
 /** Wipes a data dir for a fresh cluster, refusing to delete anything that is not ours. */
-function resetDataDir(dataDir: string): void {
-  const ours =
-    dataDir.startsWith(KAFKA_HOME + path.sep) || formattedClusterId(dataDir) !== undefined;
+function resetDataDir(dataDir: string, home: string): void {
+  const ours = dataDir.startsWith(home + path.sep) || formattedClusterId(dataDir) !== undefined;
   if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0 && !ours) {
     throw new Error(`Refusing to wipe ${dataDir}: not empty and not a Kafka data dir`);
   }
@@ -480,7 +524,13 @@ async function brokerMetadataVersion(brokers: string): Promise<string | undefine
 }
 
 /** Launches the JVM detached (it must outlive the CLI) and waits until a client call succeeds. */
-async function launch(state: BrokerState, libDir: string, freshLog: boolean): Promise<BrokerState> {
+async function launch(
+  p: BrokerPaths,
+  state: BrokerState,
+  libDir: string,
+  freshLog: boolean,
+): Promise<BrokerState> {
+  const { configFile: CONFIG_FILE, brokerLog: BROKER_LOG } = p;
   fs.writeFileSync(CONFIG_FILE, serverProperties(state.port, state.controllerPort, state.dataDir));
   if (freshLog) fs.writeFileSync(BROKER_LOG, '');
   fs.appendFileSync(
@@ -498,7 +548,7 @@ async function launch(state: BrokerState, libDir: string, freshLog: boolean): Pr
       'kafka.Kafka',
       CONFIG_FILE,
     ],
-    { cwd: KAFKA_HOME, detached: true, stdio: ['ignore', logFd, logFd] },
+    { cwd: p.home, detached: true, stdio: ['ignore', logFd, logFd] },
   );
   fs.closeSync(logFd);
   let exited: string | undefined;
@@ -513,7 +563,7 @@ async function launch(state: BrokerState, libDir: string, freshLog: boolean): Pr
     child.once('error', (err) => reject(new Error(`Could not run java: ${err.message}`)));
   });
   const running: BrokerState = { ...state, pid, startedAt: new Date().toISOString() };
-  writeState(running); // recorded at once, so stop/kill work even while it is starting
+  writeState(p, running); // recorded at once, so stop/kill work even while it is starting
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
@@ -525,12 +575,14 @@ async function launch(state: BrokerState, libDir: string, freshLog: boolean): Pr
       );
     }
     if (exited !== undefined) {
-      throw new Error(`Kafka broker exited during start-up (${exited}).\n${brokerLogTail()}`);
+      throw new Error(
+        `Kafka broker exited during start-up (${exited}).\n${brokerLogTail(30, { home: p.home })}`,
+      );
     }
     if (Date.now() > deadline) {
       if (isOurBroker(running)) process.kill(running.pid, 'SIGKILL'); // ours and useless
       throw new Error(
-        `Kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s (killed it).\n${brokerLogTail()}`,
+        `Kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s (killed it).\n${brokerLogTail(30, { home: p.home })}`,
       );
     }
     await sleep(250);
@@ -542,12 +594,16 @@ async function launch(state: BrokerState, libDir: string, freshLog: boolean): Pr
  * (so calling it twice leaves one broker). If the recorded broker died (crash, killBroker), it is
  * started again on the SAME ports and data dir, without formatting, so clients reconnect to it.
  */
-export async function startBroker(opts: { dataDir?: string } = {}): Promise<StartResult> {
+export async function startBroker(
+  opts: { dataDir?: string } & BrokerHomeOptions = {},
+): Promise<StartResult> {
   const began = Date.now();
+  const p = brokerPaths(opts.home);
+  const { configFile: CONFIG_FILE, brokerLog: BROKER_LOG } = p;
   const { libDir, version } = await ensureKafkaJars();
   const wantedDataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
 
-  return withStartLock(async () => {
+  return withStartLock(p, async () => {
     const result = (s: BrokerState, started: boolean): StartResult => ({
       brokers: s.brokers,
       pid: s.pid,
@@ -556,7 +612,7 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
       metadataVersion: s.metadataVersion,
       elapsedMs: Date.now() - began,
     });
-    const previous = readState();
+    const previous = readState(p);
 
     if (previous && isOurBroker(previous)) {
       if (wantedDataDir && wantedDataDir !== previous.dataDir) {
@@ -569,7 +625,7 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
       }
       throw new Error(
         `Broker pid ${previous.pid} is running but not answering on ${previous.brokers}. ` +
-          `Check ${BROKER_LOG}, or run \`npm run kafka:stop\` and start again.\n${brokerLogTail()}`,
+          `Check ${BROKER_LOG}, or run \`npm run kafka:stop\` and start again.\n${brokerLogTail(30, opts)}`,
       );
     }
 
@@ -580,7 +636,7 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
       formattedClusterId(previous.dataDir) === previous.clusterId
     ) {
       try {
-        return result(await launch({ ...previous, version }, libDir, false), true);
+        return result(await launch(p, { ...previous, version }, libDir, false), true);
       } catch (err) {
         // state.json is kept, so a later start retries on the same ports and data.
         throw new Error(
@@ -591,10 +647,10 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
     }
 
     // Fresh cluster: new ports, wiped data dir, formatted storage.
-    const dataDir = wantedDataDir ?? DEFAULT_DATA_DIR;
+    const dataDir = wantedDataDir ?? p.dataDir;
     const [port, controllerPort] = await freePorts(2);
     const clusterId = newClusterId();
-    resetDataDir(dataDir);
+    resetDataDir(dataDir, p.home);
     fs.writeFileSync(CONFIG_FILE, serverProperties(port, controllerPort, dataDir));
     try {
       // controller.quorum.voters is set, so no --standalone (that is for dynamic quorums).
@@ -618,9 +674,9 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
     };
     let state: BrokerState;
     try {
-      state = await launch(fresh, libDir, true);
+      state = await launch(p, fresh, libDir, true);
     } catch (err) {
-      removeState(); // a failed fresh start leaves nothing worth restarting
+      removeState(p); // a failed fresh start leaves nothing worth restarting
       throw err;
     }
     // Confirm, from the broker itself, that it runs the release line of the jars we pinned.
@@ -632,14 +688,17 @@ export async function startBroker(opts: { dataDir?: string } = {}): Promise<Star
           `which is not Kafka ${line}.x as pinned (${version})`,
       );
     }
-    writeState(state);
+    writeState(p, state);
     return result(state, true);
   });
 }
 
 /** Kills the recorded broker (SIGKILL by default) and keeps state.json, for fault tests. */
-export async function killBroker(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | undefined> {
-  const state = readState();
+export async function killBroker(
+  signal: NodeJS.Signals = 'SIGKILL',
+  opts: BrokerHomeOptions = {},
+): Promise<number | undefined> {
+  const state = readState(brokerPaths(opts.home));
   if (!state || !isOurBroker(state)) return undefined;
   process.kill(state.pid, signal);
   if (!(await waitUntilGone(state, STOP_GRACE_MS))) {
@@ -651,9 +710,12 @@ export async function killBroker(signal: NodeJS.Signals = 'SIGKILL'): Promise<nu
 }
 
 /** Crash-and-recover in one call: kill, then start again on the same port and data dir. */
-export async function restartBroker(signal: NodeJS.Signals = 'SIGKILL'): Promise<StartResult> {
-  await killBroker(signal);
-  return startBroker();
+export async function restartBroker(
+  signal: NodeJS.Signals = 'SIGKILL',
+  opts: BrokerHomeOptions = {},
+): Promise<StartResult> {
+  await killBroker(signal, opts);
+  return startBroker(opts);
 }
 
 /**
@@ -661,11 +723,14 @@ export async function restartBroker(signal: NodeJS.Signals = 'SIGKILL'): Promise
  * the next start is a fresh cluster. Only ever signals the recorded pid, and only after
  * checking it still is our kafka.Kafka with our config. Safe when nothing runs.
  */
-export async function stopBroker(): Promise<{ stopped: boolean; pid?: number; forced?: boolean }> {
-  const state = readState();
+export async function stopBroker(
+  opts: BrokerHomeOptions = {},
+): Promise<{ stopped: boolean; pid?: number; forced?: boolean }> {
+  const p = brokerPaths(opts.home);
+  const state = readState(p);
   if (!state) return { stopped: false };
   if (!isOurBroker(state)) {
-    removeState(); // died on its own, or the pid now belongs to someone else: leave it alone
+    removeState(p); // died on its own, or the pid now belongs to someone else: leave it alone
     return { stopped: false, pid: state.pid };
   }
   process.kill(state.pid, 'SIGTERM');
@@ -675,12 +740,12 @@ export async function stopBroker(): Promise<{ stopped: boolean; pid?: number; fo
     process.kill(state.pid, 'SIGKILL');
     await waitUntilGone(state, 5_000);
   }
-  removeState();
+  removeState(p);
   return { stopped: true, pid: state.pid, forced };
 }
 
-export async function brokerStatus(): Promise<BrokerStatus> {
-  const state = readState();
+export async function brokerStatus(opts: BrokerHomeOptions = {}): Promise<BrokerStatus> {
+  const state = readState(brokerPaths(opts.home));
   if (!state) return { running: false, responding: false };
   const running = isOurBroker(state);
   const responding = running && (await describeClusterId(state.brokers)) === state.clusterId;

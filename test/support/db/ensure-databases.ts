@@ -185,6 +185,47 @@ export async function stopStartedDatabases(): Promise<string[]> {
   return [`PostgreSQL: stopped and removed the throwaway cluster in ${dir}`];
 }
 
+/**
+ * A throwaway PostgreSQL cluster of the caller's own (not the run's shared server), e.g. for fault
+ * tests that stop and start it: <repo>/.pgdata/rk-pg-<pid>-<label>, on a free port, trust auth.
+ * Stop and delete it with removeOwnThrowawayPostgres(); a watchdog does so if this process dies.
+ */
+export async function startOwnThrowawayPostgres(
+  label: string,
+): Promise<{ url: string; dataDir: string; port: number }> {
+  const { url, dataDir } = await startThrowawayCluster(label.replace(/[^a-z0-9]+/gi, '-'));
+  const probe = await probePostgres(url);
+  if (!probe.ok) {
+    stopThrowawayCluster(dataDir);
+    throw new Error(`throwaway PostgreSQL in ${dataDir} started but does not answer: ${probe.reason}`);
+  }
+  return { url, dataDir, port: Number(new URL(url).port) };
+}
+
+/** Stops a throwaway cluster's server (pg_ctl stop -m fast), keeping its data: an outage. */
+export async function stopThrowawayPostgresServer(dataDir: string): Promise<void> {
+  const r = await pgCtl(dataDir, ['-m', 'fast', '-w', '-t', '60', 'stop']);
+  if (r.code !== 0) throw new Error(`pg_ctl stop of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
+}
+
+/** Starts a stopped throwaway cluster again, on its port and data (pg_ctl start -w). */
+export async function startThrowawayPostgresServer(dataDir: string): Promise<void> {
+  const logFile = path.join(dataDir, 'server.log');
+  const r = await pgCtl(dataDir, ['-l', logFile, '-w', '-t', '60', 'start']);
+  if (r.code !== 0) throw new Error(`pg_ctl start of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
+}
+
+/** Stops and deletes a cluster made by startOwnThrowawayPostgres(); safe to call twice. */
+export function removeOwnThrowawayPostgres(dataDir: string): void {
+  stopThrowawayCluster(dataDir);
+}
+
+function pgCtl(dataDir: string, args: string[]): Promise<RunResult> {
+  const bin = findPgBinDir();
+  if (!bin) return Promise.resolve({ code: null, output: 'no pg_ctl found' });
+  return run(...asPostgres(path.join(bin, 'pg_ctl'), ['-D', dataDir, ...args]));
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
@@ -276,7 +317,7 @@ async function startDebianClusters(): Promise<{ text: string; startedAny: boolea
  * a free port, no durability (it is thrown away). Postgres refuses to run as
  * root, so as root everything runs as the "postgres" OS user.
  */
-async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }> {
+async function startThrowawayCluster(label?: string): Promise<{ url: string; dataDir: string }> {
   const bin = findPgBinDir();
   if (!bin) {
     throw new Error(
@@ -286,7 +327,8 @@ async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }
   // One cluster per owning process, so parallel runs never share or wipe each other's.
   const ownerPid = clusterOwnerPid();
   removeOrphanClusters();
-  let dataDir = path.join(REPO_ROOT, '.pgdata', `${CLUSTER_PREFIX}${ownerPid}`);
+  const dirName = `${CLUSTER_PREFIX}${ownerPid}${label ? `-${label}` : ''}`;
+  let dataDir = path.join(REPO_ROOT, '.pgdata', dirName);
   const owner = isRoot() ? lookupUser('postgres') : undefined;
   if (isRoot() && !owner) {
     throw new Error('running as root and there is no "postgres" OS user to run initdb as');
@@ -303,7 +345,7 @@ async function startThrowawayCluster(): Promise<{ url: string; dataDir: string }
   // The repo may sit where the postgres user cannot reach (e.g. under /root): use the temp dir then.
   if (owner && (await run(...asPostgres('test', ['-w', dataDir]))).code !== 0) {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    dataDir = path.join(os.tmpdir(), `${CLUSTER_PREFIX}${ownerPid}`);
+    dataDir = path.join(os.tmpdir(), dirName);
     prepare(dataDir);
   }
   const initdb = await run(
@@ -389,7 +431,8 @@ function removeOrphanClusters(): void {
   for (const parent of [path.join(REPO_ROOT, '.pgdata'), os.tmpdir()]) {
     if (!fs.existsSync(parent)) continue;
     for (const entry of fs.readdirSync(parent)) {
-      const owner = Number(entry.startsWith(CLUSTER_PREFIX) && entry.slice(CLUSTER_PREFIX.length));
+      // rk-pg-<pid> or rk-pg-<pid>-<label> (startOwnThrowawayPostgres).
+      const owner = entry.startsWith(CLUSTER_PREFIX) ? parseInt(entry.slice(CLUSTER_PREFIX.length), 10) : 0;
       if (owner && !isAlive(owner)) stopThrowawayCluster(path.join(parent, entry));
     }
   }
