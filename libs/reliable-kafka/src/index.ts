@@ -53,3 +53,27 @@ export {
   PayloadDecodeError,
   RetriableError,
 } from './errors/non-retriable.error';
+
+// Producer and transactional outbox.
+export { ReliableProducer } from './producer/reliable-producer';
+export type {
+  ProducerFailureCallback,
+  ProducerMessage,
+  ProducerOptions,
+  RecordMetadata,
+} from './producer/producer.options';
+export type { OutboxOptions } from './producer/outbox/outbox.options';
+export { OutboxService } from './producer/outbox/outbox.service';
+export type { OutboxEntry } from './producer/outbox/outbox.service';
+export { OutboxRelay } from './producer/outbox/outbox-relay';
+export {
+  createOutboxTableMigration,
+  CreateReliableKafkaOutboxTable1764400000000,
+} from './producer/outbox/outbox-table.migration';
+export { uuidv7 } from './producer/uuid-v7';
+export {
+  ProducerClosedError,
+  ProducerFatalError,
+  RecordTooLargeError,
+  SerializationError,
+} from './producer/errors/producer.errors';

@@ -7,6 +7,9 @@ import { HandlerMetadataAccessor } from './discovery/handler-metadata.accessor';
 import { DeliveryStats } from './observability/delivery-stats';
 import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
 import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
+import { OutboxRelay } from './producer/outbox/outbox-relay';
+import { OutboxService } from './producer/outbox/outbox.service';
+import { ReliableProducer } from './producer/reliable-producer';
 
 /**
  * `ReliableKafkaModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`.
@@ -23,7 +26,18 @@ import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
     DeliveryStats,
     ReliableKafkaConsumers,
     DeadLetterReplayer,
+    ReliableProducer,
+    OutboxService,
+    OutboxRelay,
   ],
-  exports: [ReliableKafkaEvents, DeliveryStats, ReliableKafkaConsumers, DeadLetterReplayer],
+  exports: [
+    ReliableKafkaEvents,
+    DeliveryStats,
+    ReliableKafkaConsumers,
+    DeadLetterReplayer,
+    ReliableProducer,
+    OutboxService,
+    OutboxRelay,
+  ],
 })
 export class ReliableKafkaModule extends ConfigurableModuleClass {}

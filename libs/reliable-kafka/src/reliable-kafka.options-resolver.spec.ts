@@ -44,6 +44,9 @@ describe('resolveOptions', () => {
     [{ ...valid, dedup: { retention: '2 weeks' } }, 'dedup.retention'],
     [{ ...valid, dataSource: 42 }, 'dataSource'],
     [{ ...valid, producer: { deliveryTimeoutMs: -1 } }, 'producer.deliveryTimeoutMs'],
+    [{ ...valid, producer: { acks: 1 } }, 'producer.acks'],
+    [{ ...valid, producer: { maxInFlightRequests: 5 } }, 'producer.maxInFlightRequests'],
+    [{ ...valid, producer: { outbox: { batchSize: 0 } } }, 'producer.outbox.batchSize'],
     [{ ...valid, handlerDefaults: { retry: { maxAttempts: 0 } } }, 'handlerDefaults.retry.maxAttempts'],
     [undefined, 'options'],
   ])('rejects a bad setting and names it: %#', (options, setting) => {

@@ -6,6 +6,7 @@ import type { ProcessingOptions } from './consumer/processing.options';
 import type { BackoffOptions, RetryOptions } from './failure/retry.options';
 import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from './reliable-kafka.constants';
 import type { CommitStrategy, ReliableKafkaModuleOptions } from './reliable-kafka.options';
+import { type ResolvedProducerOptions, resolveProducerOptions } from './producer/producer-settings';
 
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions extends ReliableKafkaModuleOptions {
@@ -18,7 +19,7 @@ export interface ResolvedOptions extends ReliableKafkaModuleOptions {
     createTable: boolean;
   };
   commit: CommitStrategy;
-  producer: { deliveryTimeoutMs: number };
+  producer: ResolvedProducerOptions;
   shutdownTimeoutMs: number;
   autoStart: boolean;
 }
@@ -86,7 +87,7 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
       cleanupBatchSize: dedup.cleanupBatchSize ?? 1_000,
       createTable: dedup.createTable ?? false,
     },
-    producer: { deliveryTimeoutMs: options.producer?.deliveryTimeoutMs ?? 120_000 },
+    producer: resolveProducerOptions(options.producer),
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
     autoStart: options.autoStart ?? true,
   };

@@ -5,6 +5,7 @@ import type { PayloadDecoderOption } from './decoding/payload-decoder';
 import type { RetentionWindow } from './dedup/retention-window';
 import type { DeadLetterOptions } from './failure/dead-letter.options';
 import type { RetryOptions } from './failure/retry.options';
+import type { ProducerOptions } from './producer/producer.options';
 
 /**
  * When the offsets of processed messages are committed. Every strategy commits only offsets whose
@@ -82,14 +83,8 @@ export interface TopicOptions {
   replicationFactor?: number;
 }
 
-/** Settings of the library's producer (dead-letter writes). */
-export interface ProducerOptions {
-  /**
-   * Longest time a send keeps retrying before it fails: Kafka's `delivery.timeout.ms`.
-   * Default 120000 ms.
-   */
-  deliveryTimeoutMs?: number;
-}
+/** Settings of the library's producers: ReliableProducer, the outbox relay and dead-letter writes. */
+export type { ProducerOptions } from './producer/producer.options';
 
 export interface ReliableKafkaModuleOptions {
   /** kafkajs client settings, passed through (brokers, clientId, ssl, sasl, timeouts). */

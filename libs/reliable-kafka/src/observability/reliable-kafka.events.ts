@@ -29,6 +29,10 @@ export interface ReliableKafkaEventMap {
   committed: [{ groupId: string; topic: string; partition: number; offset: string; latencyMs: number }];
   /** The group's partitions were (re)assigned. */
   rebalanced: [{ groupId: string; assignment: Record<string, number[]>; durationMs?: number }];
+  /** ReliableProducer: records were acknowledged by every in-sync replica. */
+  produced: [{ topic: string; count: number; latencyMs: number }];
+  /** ReliableProducer: records failed for good (typed error: timeout, too large, serialization...). */
+  'produce-failed': [{ topic: string; error: Error }];
 }
 
 @Injectable()

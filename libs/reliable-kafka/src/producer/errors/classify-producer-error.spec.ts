@@ -1,0 +1,44 @@
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { DeliveryTimeoutError } from '../../errors/delivery.errors';
+import { classifyProducerError } from './classify-producer-error';
+import { ProducerFatalError, RecordTooLargeError, SerializationError } from './producer.errors';
+
+const protocolError = (type: string, retriable: boolean) =>
+  new KafkaJSProtocolError({ type, code: 1, retriable, message: type } as never);
+
+describe('classifyProducerError', () => {
+  it('maps MESSAGE_TOO_LARGE, bare or wrapped by the retrier, to RecordTooLargeError', () => {
+    const bare = classifyProducerError(protocolError('MESSAGE_TOO_LARGE', false), 't', 2_000_000);
+    expect(bare).toBeInstanceOf(RecordTooLargeError);
+    expect(bare.code).toBe('RK_RECORD_TOO_LARGE');
+    // As kafkajs's retrier wraps it: new KafkaJSNonRetriableError(e, { cause: e.cause || e })
+    const inner = protocolError('MESSAGE_TOO_LARGE', false);
+    const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error; // typings omit the 2nd arg
+    const wrapped = new Wrapper(inner, { cause: inner });
+    expect(classifyProducerError(wrapped, 't')).toBeInstanceOf(RecordTooLargeError);
+  });
+
+  it('maps other non-retriable errors to ProducerFatalError', () => {
+    const error = classifyProducerError(protocolError('TOPIC_AUTHORIZATION_FAILED', false), 't');
+    expect(error).toBeInstanceOf(ProducerFatalError);
+    expect(error.code).toBe('RK_PRODUCER_FATAL');
+  });
+
+  it('maps retriable errors that escaped the retries to DeliveryTimeoutError', () => {
+    expect(classifyProducerError(protocolError('LEADER_NOT_AVAILABLE', true), 't')).toBeInstanceOf(DeliveryTimeoutError);
+  });
+
+  it('a connection failure wrapped as non-retriable by nested kafkajs retriers is still a DeliveryTimeoutError', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+    const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error;
+    expect(classifyProducerError(new Wrapper(refused, { cause: refused }), 't', undefined, 5_000)).toBeInstanceOf(
+      DeliveryTimeoutError,
+    );
+  });
+
+  it('keeps typed errors as they are', () => {
+    const error = new SerializationError('t', { cause: new TypeError('circular') });
+    expect(classifyProducerError(error, 't')).toBe(error);
+    expect(error.code).toBe('RK_SERIALIZATION');
+  });
+});

@@ -1,0 +1,27 @@
+import { DeliveryTimeoutError } from '../../errors/delivery.errors';
+import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
+import { isKafkaNonRetriable, isTransientKafkaError, kafkaErrorType } from '../../kafka/kafkajs-client';
+import { ProducerFatalError, RecordTooLargeError } from './producer.errors';
+
+/**
+ * Turns what a send failed with into one of the library's typed errors, as the reference's
+ * producer error table does: retriable errors exhausted by the delivery timeout are
+ * DeliveryTimeoutError; a record over `message.max.bytes` is RecordTooLargeError; any other
+ * non-retriable error is ProducerFatalError. Typed errors pass through unchanged.
+ */
+export function classifyProducerError(
+  error: unknown,
+  topic: string,
+  sizeBytes?: number,
+  deliveryTimeoutMs = 0,
+): ReliableKafkaError {
+  if (error instanceof ReliableKafkaError) return error;
+  const type = kafkaErrorType(error);
+  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
+    return new RecordTooLargeError(topic, sizeBytes, { cause: error });
+  }
+  if (isTransientKafkaError(error)) return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
+  if (isKafkaNonRetriable(error)) return new ProducerFatalError(topic, { cause: error });
+  // A retriable error that still escaped the client's own retries: the delivery budget is spent.
+  return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
+}

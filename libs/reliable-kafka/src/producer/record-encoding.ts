@@ -1,0 +1,56 @@
+import { IDEMPOTENCY_KEY_HEADER, MESSAGE_ID_HEADER } from '../reliable-kafka.constants';
+import { SerializationError } from './errors/producer.errors';
+import type { ProducerMessage } from './producer.options';
+import { uuidv7 } from './uuid-v7';
+
+/** Bytes or text as given; anything else as JSON. Unserializable values are a SerializationError. */
+export function encodeValue(topic: string, value: unknown): Buffer | string | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value) || typeof value === 'string') return value;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new SerializationError(topic, { cause: error });
+  }
+  if (json === undefined) throw new SerializationError(topic, { cause: new TypeError(`${typeof value} has no JSON form`) });
+  return json;
+}
+
+export type IdempotencyKeyFn = (message: ProducerMessage, topic: string) => string | undefined;
+
+/**
+ * The headers every record carries: `idempotency-key` (the message's own, then the key function's,
+ * then a new UUID v7) and `message-id` (kept when present, so a re-publish is the same message).
+ */
+export function identityHeaders(
+  topic: string,
+  message: ProducerMessage,
+  keyFn: IdempotencyKeyFn | undefined,
+): { idempotencyKey: string; messageId: string; headers: Record<string, string | Buffer> } {
+  const given = message.headers ?? {};
+  const header = (name: string) => {
+    const v = given[name];
+    return v === undefined ? undefined : v.toString();
+  };
+  let idempotencyKey = message.idempotencyKey ?? header(IDEMPOTENCY_KEY_HEADER);
+  if (idempotencyKey === undefined && keyFn) {
+    try {
+      idempotencyKey = keyFn(message, topic);
+    } catch (error) {
+      throw new SerializationError(topic, { cause: error });
+    }
+  }
+  idempotencyKey ??= uuidv7();
+  const messageId = header(MESSAGE_ID_HEADER) ?? uuidv7();
+  return {
+    idempotencyKey,
+    messageId,
+    headers: { ...given, [IDEMPOTENCY_KEY_HEADER]: idempotencyKey, [MESSAGE_ID_HEADER]: messageId },
+  };
+}
+
+export function encodedSize(key: unknown, value: unknown): number {
+  const size = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
+  return size(key) + size(value);
+}

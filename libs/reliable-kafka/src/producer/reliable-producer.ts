@@ -1,0 +1,308 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { DeliveryTimeoutError } from '../errors/delivery.errors';
+import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
+import type { OutgoingRecord } from '../kafka/kafka-port';
+import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
+import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
+import { classifyProducerError } from './errors/classify-producer-error';
+import { ProducerClosedError } from './errors/producer.errors';
+import type { ProducerMessage, RecordMetadata } from './producer.options';
+import { type ResolvedProducerOptions, resolveProducerOptions } from './producer-settings';
+import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
+
+const tracer = trace.getTracer('@reliable-kafka/nestjs');
+
+interface Pending {
+  record: OutgoingRecord;
+  message: ProducerMessage;
+  idempotencyKey: string;
+  messageId: string;
+  enqueuedAt: number;
+  resolve(metadata: RecordMetadata): void;
+  reject(error: Error): void;
+}
+
+interface TopicQueue {
+  waiting: Pending[];
+  timer?: NodeJS.Timeout;
+  /** The batch being sent: one at a time per topic, so records of a key keep their order. */
+  inFlight?: Promise<void>;
+}
+
+/**
+ * Sends records with the reference's at-least-once settings (acks=all, idempotent producer,
+ * retries bounded by the delivery timeout). Every record carries an `idempotency-key` and a
+ * `message-id` header so `@Idempotent` consumers deduplicate resends across producer restarts
+ * and across producers, which the idempotent producer alone cannot (new producer id per session).
+ *
+ * Records wait up to `lingerMs` (or until `batchSize` wait) and go out in batches per topic; a
+ * batch failing fails each of its records with a typed error, reported to the caller, the
+ * `produce-failed` event and the optional fallback.
+ */
+@Injectable()
+export class ReliableProducer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ReliableProducer');
+  private readonly settings: ResolvedProducerOptions;
+  private client?: KafkajsProducerClient;
+  private connecting?: Promise<KafkajsProducerClient>;
+  private readonly queues = new Map<string, TopicQueue>();
+  private readonly beforeClose: Array<() => Promise<void>> = [];
+  private closed = false;
+
+  constructor(
+    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly options: ReliableKafkaModuleOptions,
+    private readonly events: ReliableKafkaEvents,
+  ) {
+    // Pure validation (no I/O): a bad combination fails while the module is being created.
+    this.settings = resolveProducerOptions(options.producer);
+  }
+
+  /**
+   * Connects in the background so the first send is fast; a broker unreachable now is not a
+   * bootstrap failure (apps that never produce, or `autoStart: false`, must still start), the
+   * first send connects again.
+   */
+  onApplicationBootstrap(): void {
+    if (this.settings.outbox.enabled) {
+      this.connect().catch((error: unknown) => this.logger.warn(`producer not connected yet: ${String(error)}`));
+    }
+  }
+
+  /**
+   * Closes after every `beforeApplicationShutdown` hook: consumers draining their handlers (which
+   * may still send) and the outbox relay have stopped by then.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Sends one record; resolves with its partition and offset once every in-sync replica has it. */
+  async send(topic: string, message: ProducerMessage): Promise<RecordMetadata> {
+    const [result] = await this.sendBatch(topic, [message]);
+    return result;
+  }
+
+  /** Sends records of one topic, in order; resolves once all are acknowledged. */
+  sendBatch(topic: string, messages: ProducerMessage[]): Promise<RecordMetadata[]> {
+    return Promise.all(this.enqueue(topic, messages));
+  }
+
+  /**
+   * Hands the records over and returns at once, with one promise per record that settles when it
+   * is acknowledged or has failed for good. Failures are also reported through the
+   * `produce-failed` event and the fallback, so an unobserved promise never hides one.
+   */
+  sendAsync(topic: string, messages: ProducerMessage | ProducerMessage[]): Promise<RecordMetadata>[] {
+    const promises = this.enqueue(topic, Array.isArray(messages) ? messages : [messages]);
+    for (const p of promises) p.catch(() => undefined);
+    return promises;
+  }
+
+  /** Sends everything waiting now and waits for it. */
+  async flush(): Promise<void> {
+    for (const topic of [...this.queues.keys()]) this.drainTopic(topic);
+    await Promise.allSettled([...this.queues.values()].map((q) => q.inFlight));
+    if ([...this.queues.values()].some((q) => q.waiting.length > 0 || q.inFlight)) await this.flush();
+  }
+
+  /** @internal run before the producer closes (the outbox relay stops publishing first). */
+  onBeforeClose(fn: () => Promise<void>): void {
+    this.beforeClose.push(fn);
+  }
+
+  /** Stops dependants, sends what waits (bounded by the delivery timeout), and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const fn of this.beforeClose) await fn();
+    this.closed = true;
+    await this.flush();
+    await this.client?.disconnect();
+    this.client = undefined;
+    this.connecting = undefined;
+  }
+
+  private enqueue(topic: string, messages: ProducerMessage[]): Promise<RecordMetadata>[] {
+    const span = tracer.startSpan(`${topic} publish`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.operation.type': 'publish',
+        'messaging.operation.name': 'publish',
+        'messaging.batch.message_count': messages.length,
+      },
+    });
+    const spanContext = trace.setSpan(context.active(), span);
+    const promises = messages.map((message) => this.enqueueOne(topic, message, spanContext));
+    endSpanWhenSettled(span, promises, messages.length === 1 ? promises[0] : undefined);
+    return promises;
+  }
+
+  private enqueueOne(topic: string, message: ProducerMessage, spanContext: ReturnType<typeof context.active>): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new ProducerClosedError(topic));
+    let pending: Pending;
+    try {
+      const { idempotencyKey, messageId, headers } = identityHeaders(topic, message, this.settings.idempotencyKey);
+      const carrier: Record<string, string> = {};
+      propagation.inject(spanContext, carrier);
+      const record: OutgoingRecord = {
+        key: message.key ?? null,
+        value: encodeValue(topic, message.value),
+        headers: { ...headers, ...carrier },
+        partition: message.partition,
+      };
+      const promise = new Promise<RecordMetadata>((resolve, reject) => {
+        pending = { record, message, idempotencyKey, messageId, enqueuedAt: Date.now(), resolve, reject };
+      });
+      const queue = this.queue(topic);
+      queue.waiting.push(pending!);
+      if (queue.waiting.length >= this.settings.batchSize) this.drainTopic(topic);
+      else if (!queue.timer) queue.timer = setTimeout(() => this.drainTopic(topic), this.settings.lingerMs);
+      return promise;
+    } catch (error) {
+      const typed = classifyProducerError(error, topic);
+      this.events.emit('produce-failed', { topic, error: typed });
+      void this.fallback(topic, [message], typed);
+      return Promise.reject(typed);
+    }
+  }
+
+  private queue(topic: string): TopicQueue {
+    let queue = this.queues.get(topic);
+    if (!queue) {
+      queue = { waiting: [] };
+      this.queues.set(topic, queue);
+    }
+    return queue;
+  }
+
+  /** Starts sending the next batch of a topic, unless one is in flight (it chains on its end). */
+  private drainTopic(topic: string): void {
+    const queue = this.queues.get(topic);
+    if (!queue) return;
+    clearTimeout(queue.timer);
+    queue.timer = undefined;
+    if (queue.inFlight || queue.waiting.length === 0) return;
+    const batch = queue.waiting.splice(0, this.settings.batchSize);
+    queue.inFlight = this.sendNow(topic, batch).finally(() => {
+      queue.inFlight = undefined;
+      if (queue.waiting.length > 0) this.drainTopic(topic);
+      else if (!queue.timer) this.queues.delete(topic);
+    });
+  }
+
+  private async sendNow(topic: string, batch: Pending[]): Promise<void> {
+    const started = Math.min(...batch.map((p) => p.enqueuedAt));
+    try {
+      const client = await this.connectWithin(topic);
+      const placed = await client.send(
+        topic,
+        batch.map((p) => p.record),
+      );
+      this.events.emit('produced', { topic, count: batch.length, latencyMs: Date.now() - started });
+      placed.forEach((r, i) =>
+        batch[i].resolve({
+          topic,
+          partition: r.partition,
+          offset: r.offset,
+          idempotencyKey: batch[i].idempotencyKey,
+          messageId: batch[i].messageId,
+        }),
+      );
+    } catch (error) {
+      const size = Math.max(...batch.map((p) => encodedSize(p.record.key, p.record.value)));
+      const typed = classifyProducerError(error, topic, size, this.settings.deliveryTimeoutMs);
+      this.events.emit('produce-failed', { topic, error: typed });
+      await this.fallback(
+        topic,
+        batch.map((p) => ({ ...p.message, headers: p.record.headers })),
+        typed,
+      );
+      for (const p of batch) p.reject(typed);
+    }
+  }
+
+  private async fallback(topic: string, messages: ProducerMessage[], error: Error): Promise<void> {
+    const fallback = this.settings.fallback;
+    if (!fallback) return;
+    try {
+      if (typeof fallback === 'function') {
+        for (const message of messages) await fallback({ topic, message, error });
+        return;
+      }
+      const client = await this.connect();
+      await client.send(
+        fallback.deadLetterTopic,
+        messages.map((m) => ({
+          key: m.key ?? null,
+          value: encodeValue(topic, m.value),
+          headers: { ...m.headers, 'rk-produce-topic': topic, 'rk-produce-error': `${(error as { code?: string }).code ?? error.name}: ${error.message}` },
+        })),
+      );
+    } catch (fallbackError) {
+      this.logger.error(`fallback for ${messages.length} record(s) to "${topic}" failed: ${String(fallbackError)}`);
+    }
+  }
+
+  /** Connecting counts against the delivery timeout too (a broker down at the first send). */
+  private async connectWithin(topic: string): Promise<KafkajsProducerClient> {
+    if (this.client) return this.client;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)), this.settings.deliveryTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private connect(): Promise<KafkajsProducerClient> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new KafkajsProducerClient(
+        createKafkaClient({ ...this.options.client, clientId: `${this.options.client.clientId ?? 'reliable-kafka'}-producer` }),
+        this.settings,
+      );
+      try {
+        await client.connect();
+      } catch (error) {
+        this.connecting = undefined;
+        await client.disconnect();
+        throw error;
+      }
+      this.client = client;
+      return client;
+    })();
+    return this.connecting;
+  }
+}
+
+function endSpanWhenSettled(span: Span, promises: Promise<RecordMetadata>[], single?: Promise<RecordMetadata>): void {
+  Promise.allSettled(promises).then((results) => {
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      const error = failed.reason as Error;
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.setAttribute('error.type', (error as { code?: string }).code ?? error.name);
+    } else if (single) {
+      const ok = results[0] as PromiseFulfilledResult<RecordMetadata>;
+      span.setAttribute('messaging.destination.partition.id', String(ok.value.partition));
+      span.setAttribute('messaging.kafka.offset', Number(ok.value.offset));
+      span.setAttribute('messaging.message.id', ok.value.messageId);
+    }
+    span.end();
+  });
+}

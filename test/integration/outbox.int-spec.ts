@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Idempotent,
+  NonRetriableError,
+  OutboxService,
+  Payload,
+  ReliableKafkaContext,
+} from '@reliable-kafka/nestjs';
+import { availableDatabaseKinds } from '../support/db/test-database';
+import { createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
+import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
+import { useLedgerApp } from '../support/ledger/ledger-app';
+import { LedgerEntry } from '../support/ledger/ledger.entities';
+import { startTestApp } from '../support/test-app';
+
+const relay = (extra: object = {}) => ({
+  producer: { outbox: { enabled: true, createTable: true, pollIntervalMs: 100, batchSize: 20, ...extra } },
+});
+
+describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)', (kind) => {
+  const ledger = useLedgerApp(kind);
+  const entries = (key: string) => ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
+
+  it('consume-transform-produce: a committed handler publishes once; a throwing one leaves neither row nor message', async () => {
+    const input = uniqueName('in');
+    const output = uniqueName('out');
+    await createTopic(input);
+    await createTopic(output);
+
+    @Injectable()
+    class Transformer {
+      constructor(private readonly outbox: OutboxService) {}
+
+      @AtLeastOnceHandler({ topics: input, retry: { maxAttempts: 1 } })
+      @Idempotent()
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        await applyCredit(context.entityManager, credit, context);
+        await this.outbox.publish(context, output, {
+          key: credit.account,
+          value: { credited: credit.id, amount: credit.amount },
+          idempotencyKey: `credited-${credit.id}`,
+        });
+        if (credit.amount < 0) throw new NonRetriableError('negative credit');
+      }
+    }
+
+    const app = await ledger.start({ providers: [Transformer], options: relay() });
+    const account = uniqueName('acct');
+    await produce(input, [
+      creditMessage({ id: `${account}-ok`, account, amount: 5 }),
+      creditMessage({ id: `${account}-bad`, account, amount: -1 }),
+    ]);
+    const stats = app.get(DeliveryStats);
+    await eventually(() => stats.get().processed === 1 && stats.get().deadLettered === 1, 'one processed, one dead-lettered');
+    await eventually(async () => (await app.get(OutboxService).pendingCount()) === 0, 'outbox drained');
+
+    const out = await readAll(output, 1, 10_000);
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0].value!.toString())).toEqual({ credited: `${account}-ok`, amount: 5 });
+    expect(out[0].headers['idempotency-key']).toBe(`credited-${account}-ok`);
+    expect(out[0].headers['message-id']).toBeTruthy();
+    expect(out[0].key?.toString()).toBe(account);
+    expect(await entries(`${account}-ok`)).toBe(1);
+    expect(await entries(`${account}-bad`)).toBe(0);
+  });
+
+  it('any TypeORM transaction: a rollback takes the outbox row with it', async () => {
+    const output = uniqueName('out');
+    await createTopic(output);
+    const app = await ledger.start({ options: relay() });
+    const outbox = app.get(OutboxService);
+
+    await expect(
+      ledger.db.dataSource.transaction(async (manager) => {
+        await manager.insert(LedgerEntry, { idempotencyKey: 'rolled-back', accountId: 'a', amount: 1, partitionNo: 0, offsetValue: '0' });
+        await outbox.publish(manager, output, { key: 'a', value: 'never' });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    await ledger.db.dataSource.transaction((manager) => outbox.publish(manager, output, { key: 'a', value: 'committed' }));
+
+    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+    const out = await readAll(output, 1, 10_000);
+    expect(out.map((r) => r.value?.toString())).toEqual(['committed']);
+    expect(await entries('rolled-back')).toBe(0);
+    await expect(outbox.publish(ledger.db.dataSource.manager, output, { value: 'x' })).rejects.toThrow(/open transaction/);
+  });
+
+  it('keeps order per key, in id order, over several relay rounds', async () => {
+    const output = uniqueName('out');
+    await createTopic(output, 3);
+    const app = await ledger.start({ options: relay({ batchSize: 7 }) });
+    const outbox = app.get(OutboxService);
+    const keys = ['a', 'b', 'c', 'd'];
+    for (let i = 0; i < 40; i++) {
+      await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: keys[i % 4], value: { i } }));
+    }
+    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+    const out = await readAll(output, 40, 20_000);
+    expect(out).toHaveLength(40);
+    for (const key of keys) {
+      const seen = out
+        .filter((r) => r.key?.toString() === key)
+        .sort((x, y) => Number(BigInt(x.offset) - BigInt(y.offset)))
+        .map((r) => JSON.parse(r.value!.toString()).i);
+      expect(seen).toEqual([...seen].sort((x, y) => x - y));
+      expect(seen).toHaveLength(10);
+    }
+  });
+
+  it('a failed publish leaves the rows pending with attempts and last_error; they go out once the topic exists', async () => {
+    const output = uniqueName('late');
+    const app = await ledger.start({
+      options: {
+        producer: {
+          deliveryTimeoutMs: 3_000,
+          requestTimeoutMs: 1_000,
+          outbox: { enabled: true, createTable: true, pollIntervalMs: 100, retryDelayMs: 200 },
+        },
+      },
+    });
+    const outbox = app.get(OutboxService);
+    await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: 'k', value: 'waits for its topic' }));
+    await eventually(async () => {
+      const [row] = await ledger.db.dataSource.query(`SELECT attempts, last_error FROM reliable_kafka_outbox WHERE topic = '${output}'`);
+      return Number(row?.attempts) > 0 && typeof row?.last_error === 'string';
+    }, 'a failed attempt recorded', 30_000);
+    expect(await outbox.pendingCount()).toBeGreaterThan(0);
+
+    await createTopic(output);
+    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained once the topic exists', 30_000);
+    const out = await readAll(output, 1, 10_000);
+    expect(out.map((r) => r.value?.toString())).toEqual(['waits for its topic']);
+  });
+
+  if (kind !== 'sqlite') {
+    it('two app instances relaying one table publish every row once (SKIP LOCKED)', async () => {
+      const output = uniqueName('out');
+      await createTopic(output, 2);
+      const first = await ledger.start({ options: relay({ batchSize: 5 }) });
+      const second = await startTestApp({ db: ledger.db, options: relay({ batchSize: 5 }) });
+      try {
+        const outbox = first.get(OutboxService);
+        for (let i = 0; i < 60; i++) {
+          await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: `k${i % 6}`, value: { i } }));
+        }
+        await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+        const out = await readAll(output, 60, 20_000);
+        expect(out).toHaveLength(60);
+        expect(new Set(out.map((r) => r.headers['message-id'])).size).toBe(60);
+      } finally {
+        await second.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,109 @@
+import {
+  RecordTooLargeError,
+  ReliableKafkaConfigurationError,
+  ReliableKafkaEvents,
+  ReliableProducer,
+  SerializationError,
+} from '@reliable-kafka/nestjs';
+import { UUID_V7_PATTERN } from '../../libs/reliable-kafka/src/producer/uuid-v7';
+import { createTopic, readAll, uniqueName } from '../support/kafka';
+import { useLedgerApp } from '../support/ledger/ledger-app';
+
+describe('ReliableProducer (real broker)', () => {
+  const ledger = useLedgerApp('sqlite');
+
+  it('send() resolves with partition and offset; every record carries idempotency-key and message-id', async () => {
+    const topic = uniqueName('produced');
+    await createTopic(topic, 3);
+    const app = await ledger.start({
+      options: { producer: { idempotencyKey: (m) => (m.value as { orderId?: string }).orderId } },
+    });
+    const producer = app.get(ReliableProducer);
+    const produced: number[] = [];
+    app.get(ReliableKafkaEvents).on('produced', (e) => e.topic === topic && produced.push(e.count));
+
+    const first = await producer.send(topic, { key: 'k-1', value: { orderId: 'order-1' } });
+    const second = await producer.send(topic, { key: 'k-1', value: { other: true } });
+
+    expect(first).toMatchObject({ topic, idempotencyKey: 'order-1' });
+    expect(second.idempotencyKey).toMatch(UUID_V7_PATTERN);
+    expect(second.partition).toBe(first.partition); // same key, same partition
+    expect(BigInt(second.offset)).toBe(BigInt(first.offset) + 1n);
+    const records = await readAll(topic, 2);
+    expect(records).toHaveLength(2);
+    const byOffset = new Map(records.map((r) => [r.offset, r]));
+    expect(byOffset.get(first.offset)?.headers['idempotency-key']).toBe('order-1');
+    expect(byOffset.get(first.offset)?.headers['message-id']).toBe(first.messageId);
+    expect(byOffset.get(second.offset)?.headers['message-id']).toMatch(UUID_V7_PATTERN);
+    expect(produced.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('sendAsync() returns a promise per record at once; linger batches them; offsets are exact', async () => {
+    const topic = uniqueName('batched');
+    await createTopic(topic, 2);
+    const app = await ledger.start({ options: { producer: { lingerMs: 50, batchSize: 100 } } });
+    const producer = app.get(ReliableProducer);
+    const batches: number[] = [];
+    app.get(ReliableKafkaEvents).on('produced', (e) => e.topic === topic && batches.push(e.count));
+
+    const messages = Array.from({ length: 40 }, (_, i) => ({ key: `key-${i % 5}`, value: { i } }));
+    const promises = producer.sendAsync(topic, messages);
+    expect(promises).toHaveLength(40);
+    const results = await Promise.all(promises);
+
+    expect(batches.length).toBeLessThan(40); // batched, not one request per record
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
+    const records = await readAll(topic, 40);
+    expect(records).toHaveLength(40);
+    for (const [i, result] of results.entries()) {
+      const record = records.find((r) => r.partition === result.partition && r.offset === result.offset);
+      expect(JSON.parse(record!.value!.toString())).toEqual({ i });
+      expect(record!.headers['idempotency-key']).toBe(result.idempotencyKey);
+    }
+    // Order per key is kept.
+    for (let k = 0; k < 5; k++) {
+      const seen = records.filter((r) => r.key?.toString() === `key-${k}`).map((r) => JSON.parse(r.value!.toString()).i);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    }
+  });
+
+  it('a record over message.max.bytes fails at once with RecordTooLargeError; the fallback gets it', async () => {
+    const topic = uniqueName('large');
+    await createTopic(topic);
+    const fallback: string[] = [];
+    const app = await ledger.start({
+      options: { producer: { deliveryTimeoutMs: 60_000, fallback: ({ error }) => void fallback.push((error as RecordTooLargeError).code) } },
+    });
+    const failed: unknown[] = [];
+    app.get(ReliableKafkaEvents).on('produce-failed', (e) => e.topic === topic && failed.push(e.error));
+
+    const began = Date.now();
+    const error = await app
+      .get(ReliableProducer)
+      .send(topic, { key: 'big', value: Buffer.alloc(2 * 1024 * 1024, 1) })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RecordTooLargeError);
+    expect((error as RecordTooLargeError).code).toBe('RK_RECORD_TOO_LARGE');
+    expect(Date.now() - began).toBeLessThan(30_000); // not retried until the 60 s delivery timeout
+    expect(failed).toHaveLength(1);
+    expect(fallback).toEqual(['RK_RECORD_TOO_LARGE']);
+    expect(await readAll(topic, 0, 1_000)).toHaveLength(0);
+  });
+
+  it('an unserializable value is a SerializationError before anything is sent', async () => {
+    const topic = uniqueName('serial');
+    await createTopic(topic);
+    const app = await ledger.start();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(app.get(ReliableProducer).send(topic, { value: circular })).rejects.toBeInstanceOf(SerializationError);
+  });
+
+  it('unsafe settings fail bootstrap naming the setting', async () => {
+    await expect(ledger.start({ options: { producer: { acks: 1 } } })).rejects.toThrow(ReliableKafkaConfigurationError);
+    await expect(ledger.start({ options: { producer: { maxInFlightRequests: 5 } } })).rejects.toThrow(
+      /producer\.maxInFlightRequests/,
+    );
+  });
+});
