@@ -15,6 +15,7 @@ import { DeadLettersController } from './http/dead-letters.controller';
 import { OrdersController } from './http/orders.controller';
 import { StatsController } from './http/stats.controller';
 import { OrderPublisher } from './kafka/order.publisher';
+import { ObservabilityModule } from './observability/observability.module';
 import { reliableKafkaOptions } from './kafka/reliable-kafka.options';
 
 @Module({
@@ -24,6 +25,7 @@ import { reliableKafkaOptions } from './kafka/reliable-kafka.options';
     TypeOrmModule.forFeature([Account, Order, DeadLetter]),
     // Handlers are found in any provider of the app; they run on the default TypeORM data source.
     ReliableKafkaModule.forRootAsync({ inject: [OrdersConfig], useFactory: reliableKafkaOptions }),
+    ObservabilityModule,
   ],
   controllers: [OrdersController, AccountsController, DeadLettersController, StatsController],
   providers: [OrderPublisher, OrdersConsumer, DeadLetterConsumer, DeliveryLog],

@@ -54,6 +54,14 @@ export {
   RetriableError,
 } from './errors/non-retriable.error';
 
+// Observability: Prometheus metrics, OpenTelemetry tracing, terminus health indicator.
+export { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
+export type { MetricsOptions } from './observability/metrics.options';
+export { TracingInterceptor, RELIABLE_KAFKA_TRACER, ReliableKafkaSpanAttributes } from './observability/tracing.interceptor';
+export type { ReliableKafkaHealthOptions } from './observability/reliable-kafka.health-indicator';
+// ReliableKafkaHealthIndicator imports @nestjs/terminus, so it has its own entry point and the core
+// never loads terminus: import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health'.
+
 // Producer and transactional outbox.
 export { ReliableProducer } from './producer/reliable-producer';
 export type {

@@ -6,6 +6,7 @@ import { DeadLetterReplayer } from './failure/dead-letter-replayer';
 import { HandlerMetadataAccessor } from './discovery/handler-metadata.accessor';
 import { DeliveryStats } from './observability/delivery-stats';
 import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
+import { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
 import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
 import { OutboxRelay } from './producer/outbox/outbox-relay';
 import { OutboxService } from './producer/outbox/outbox.service';
@@ -26,6 +27,7 @@ import { ReliableProducer } from './producer/reliable-producer';
     DeliveryStats,
     ReliableKafkaConsumers,
     DeadLetterReplayer,
+    ReliableKafkaMetrics,
     ReliableProducer,
     OutboxService,
     OutboxRelay,
@@ -35,6 +37,7 @@ import { ReliableProducer } from './producer/reliable-producer';
     DeliveryStats,
     ReliableKafkaConsumers,
     DeadLetterReplayer,
+    ReliableKafkaMetrics,
     ReliableProducer,
     OutboxService,
     OutboxRelay,

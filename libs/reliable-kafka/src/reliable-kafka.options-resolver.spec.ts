@@ -48,6 +48,10 @@ describe('resolveOptions', () => {
     [{ ...valid, producer: { maxInFlightRequests: 5 } }, 'producer.maxInFlightRequests'],
     [{ ...valid, producer: { outbox: { batchSize: 0 } } }, 'producer.outbox.batchSize'],
     [{ ...valid, handlerDefaults: { retry: { maxAttempts: 0 } } }, 'handlerDefaults.retry.maxAttempts'],
+    [{ ...valid, metrics: { prefix: '9lives' } }, 'metrics.prefix'],
+    [{ ...valid, metrics: { registry: {} } }, 'metrics.registry'],
+    [{ ...valid, metrics: { dedupCountCacheMs: -1 } }, 'metrics.dedupCountCacheMs'],
+    [{ ...valid, metrics: { handlerDurationBuckets: [] } }, 'metrics.handlerDurationBuckets'],
     [undefined, 'options'],
   ])('rejects a bad setting and names it: %#', (options, setting) => {
     const error = failure(options);

@@ -7,6 +7,7 @@ import type { BackoffOptions, RetryOptions } from './failure/retry.options';
 import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from './reliable-kafka.constants';
 import type { CommitStrategy, ReliableKafkaModuleOptions } from './reliable-kafka.options';
 import { type ResolvedProducerOptions, resolveProducerOptions } from './producer/producer-settings';
+import { validateMetricsOptions } from './observability/metrics.options';
 
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions extends ReliableKafkaModuleOptions {
@@ -72,6 +73,9 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
   positiveInteger(dedup.cleanupBatchSize, 'dedup.cleanupBatchSize');
   positiveInteger(options.shutdownTimeoutMs, 'shutdownTimeoutMs');
   positiveInteger(options.producer?.deliveryTimeoutMs, 'producer.deliveryTimeoutMs');
+  validateMetricsOptions(options.metrics, (setting, message) => {
+    throw new ReliableKafkaConfigurationError(setting, message);
+  });
   if (options.handlerDefaults?.retry) resolveRetry(options.handlerDefaults.retry, undefined, 'handlerDefaults.retry');
   if (options.handlerDefaults?.processing) resolveProcessing(options.handlerDefaults.processing, 'handlerDefaults.processing');
 

@@ -6,6 +6,7 @@ import type { RetentionWindow } from './dedup/retention-window';
 import type { DeadLetterOptions } from './failure/dead-letter.options';
 import type { RetryOptions } from './failure/retry.options';
 import type { ProducerOptions } from './producer/producer.options';
+import type { MetricsOptions } from './observability/metrics.options';
 
 /**
  * When the offsets of processed messages are committed. Every strategy commits only offsets whose
@@ -104,4 +105,6 @@ export interface ReliableKafkaModuleOptions {
   shutdownTimeoutMs?: number;
   /** Start the consumers on application bootstrap. Default true. */
   autoStart?: boolean;
+  /** Prometheus metrics (prom-client). On by default, in prom-client's default registry. */
+  metrics?: MetricsOptions;
 }

@@ -87,6 +87,20 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     return { started: this.started, groups: this.groups.map((group) => group.status()) };
   }
 
+  /** The data source handlers run on and the dedup table's name: read by metrics and health. */
+  database(): { dataSource: DataSource; dedupTableName: string } {
+    return { dataSource: this.dataSource, dedupTableName: this.options.dedup.tableName };
+  }
+
+  /** The kafkajs client settings the consumers use: read by the health indicator's broker check. */
+  kafkaClientConfig(): ResolvedOptions['client'] {
+    return this.options.client;
+  }
+
+  private readonly onDedupDeleted = (count: number): void => {
+    this.events.emit('dedup-cleaned', { count });
+  };
+
   /** The discovered handlers' ids and topics. */
   get handlerIds(): string[] {
     return this.handlers.map((h) => h.id);
@@ -132,7 +146,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
 
     const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
     if (retentionMs !== null) {
-      this.retention = new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize);
+      this.retention = new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize, this.onDedupDeleted);
       this.retention.start();
     }
   }
@@ -155,7 +169,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
     if (retentionMs === null) return 0;
     const retention =
-      this.retention ?? new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize);
+      this.retention ?? new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize, this.onDedupDeleted);
     return retention.cleanOnce(now);
   }
 

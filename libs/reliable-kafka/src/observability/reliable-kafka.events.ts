@@ -33,6 +33,8 @@ export interface ReliableKafkaEventMap {
   produced: [{ topic: string; count: number; latencyMs: number }];
   /** ReliableProducer: records failed for good (typed error: timeout, too large, serialization...). */
   'produce-failed': [{ topic: string; error: Error }];
+  /** A dedup retention round deleted `count` expired records. */
+  'dedup-cleaned': [{ count: number }];
 }
 
 @Injectable()

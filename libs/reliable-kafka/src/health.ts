@@ -1,0 +1,6 @@
+/**
+ * Entry point of the `@nestjs/terminus` health indicator, apart from `index.ts` so that apps
+ * without terminus never load it: `import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health'`.
+ */
+export { ReliableKafkaHealthIndicator } from './observability/reliable-kafka.health-indicator';
+export type { ReliableKafkaHealthOptions } from './observability/reliable-kafka.health-indicator';

@@ -1,0 +1,121 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { type Admin, logLevel } from 'kafkajs';
+import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
+import { createKafkaClient } from '../kafka/kafkajs-client';
+
+export interface ReliableKafkaHealthOptions {
+  /**
+   * A partition with records in flight (or paused on its head record) and no finished record for
+   * this long is reported as stuck. Default 300000 ms (5 min).
+   */
+  stuckAfterMs?: number;
+  /** Longest wait for the broker and the database to answer. Default 3000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * A `@nestjs/terminus` health indicator: up when the consumers are started and every group is
+ * running, the broker answers, the database answers `SELECT 1` and no partition is stuck.
+ * Lives in its own file so the library's core never imports terminus; provide it in a module that
+ * imports `TerminusModule`.
+ *
+ * ```ts
+ * @Get('health') @HealthCheck()
+ * check() { return this.health.check([() => this.kafka.isHealthy('reliable-kafka')]); }
+ * ```
+ */
+@Injectable()
+export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
+  private admin?: Promise<Admin>;
+
+  constructor(
+    private readonly consumers: ReliableKafkaConsumers,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
+
+  async isHealthy<const Key extends string>(key: Key, options: ReliableKafkaHealthOptions = {}) {
+    const session = this.indicator.check(key);
+    const stuckAfterMs = options.stuckAfterMs ?? 300_000;
+    const timeoutMs = options.timeoutMs ?? 3_000;
+    const status = this.consumers.status();
+    const problems: string[] = [];
+    const now = Date.now();
+
+    if (!status.started) problems.push('consumers are not started');
+    const groups = status.groups.map((group) => {
+      if (!group.running) {
+        problems.push(`group ${group.groupId} is not running${group.lastCrash ? ` (crashed: ${group.lastCrash.error})` : ''}`);
+      }
+      const stuck = group.partitions
+        .filter((x) => (x.inFlight > 0 || x.paused) && now - x.lastProgressAt > stuckAfterMs)
+        .map((x) => `${x.topic}[${x.partition}]`);
+      if (stuck.length) problems.push(`group ${group.groupId}: no progress for over ${stuckAfterMs} ms on ${stuck.join(', ')}`);
+      return { groupId: group.groupId, running: group.running, partitions: group.partitions.length, stuck };
+    });
+
+    const [broker, database] = await Promise.all([
+      this.probe('broker', timeoutMs, () => this.pingBroker()),
+      this.probe('database', timeoutMs, () => this.pingDatabase()),
+    ]);
+    if (broker !== 'up') problems.push(broker);
+    if (database !== 'up') problems.push(database);
+
+    const details = {
+      broker: broker === 'up' ? 'up' : 'down',
+      database: database === 'up' ? 'up' : 'down',
+      groups,
+    };
+    return problems.length ? session.down({ ...details, problems }) : session.up(details);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.dropAdmin();
+  }
+
+  private async probe(what: string, timeoutMs: number, check: () => Promise<void>): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        check(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return 'up';
+    } catch (error) {
+      if (what === 'broker') await this.dropAdmin();
+      return `${what} unreachable: ${(error as Error).message}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async pingBroker(): Promise<void> {
+    this.admin ??= (async () => {
+      const config = this.consumers.kafkaClientConfig();
+      const admin = createKafkaClient({
+        ...config,
+        clientId: `${config.clientId ?? 'reliable-kafka'}-health`,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      return admin;
+    })();
+    const admin = await this.admin;
+    await admin.describeCluster();
+  }
+
+  private async pingDatabase(): Promise<void> {
+    const { dataSource } = this.consumers.database();
+    if (!dataSource?.isInitialized) throw new Error('the DataSource is not initialized');
+    await dataSource.query('SELECT 1');
+  }
+
+  private async dropAdmin(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+}

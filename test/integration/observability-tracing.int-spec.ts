@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Payload,
+  ReliableKafkaContext,
+  ReliableProducer,
+} from '@reliable-kafka/nestjs';
+import { createTopic, eventually, uniqueName } from '../support/kafka';
+import { applyCredit, type Credit } from '../support/ledger/credit';
+import { useLedgerApp } from '../support/ledger/ledger-app';
+
+describe('observability: OpenTelemetry spans (postgres, real broker, in-memory exporter)', () => {
+  const ledger = useLedgerApp('postgres');
+  const exporter = new InMemorySpanExporter();
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  });
+  afterAll(() => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+  beforeEach(() => exporter.reset());
+
+  const spansOf = (topic: string) => exporter.getFinishedSpans().filter((s) => s.name.includes(topic));
+  const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+  it('producer and consumer spans in one trace; the handler runs inside the consumer span; duplicates and failures are marked', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const account = uniqueName('a');
+
+    @Injectable()
+    class Credits {
+      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 30 } } })
+      async credit(@Payload() credit: Credit, @Ctx() ctx: ReliableKafkaContext) {
+        // A span of the handler's own work: it must be a child of the library's CONSUMER span.
+        await trace.getTracer('test-app').startActiveSpan(`apply ${topic}`, async (span) => {
+          try {
+            if (credit.id === 'bad') throw new Error('ledger rejects this credit');
+            await applyCredit(ctx.entityManager, credit, ctx);
+          } finally {
+            span.end();
+          }
+        });
+      }
+    }
+
+    const app = await ledger.start({ providers: [Credits] });
+    const stats = app.get(DeliveryStats);
+    const producer = app.get(ReliableProducer);
+    await producer.send(topic, { key: account, value: { id: 'ok', account, amount: 1 }, idempotencyKey: 'ok' });
+    await producer.send(topic, { key: account, value: { id: 'ok', account, amount: 1 }, idempotencyKey: 'ok' });
+    await producer.send(topic, { key: account, value: { id: 'bad', account, amount: 1 }, idempotencyKey: 'bad' });
+    await eventually(() => stats.get().deadLettered === 1 && stats.get().duplicates === 1, 'all three handled');
+    await eventually(() => spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER).length === 4, '4 consumer spans');
+
+    const spans = spansOf(topic);
+    const producerSpans = spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    const consumerSpans = spans.filter((s) => s.kind === SpanKind.CONSUMER);
+    expect(producerSpans).toHaveLength(3);
+
+    // Every consumer span is a child of the producer span of its record: one trace per send.
+    for (const consumer of consumerSpans) {
+      const producerSpan = producerSpans.find((p) => p.spanContext().spanId === parentOf(consumer));
+      expect(producerSpan).toBeDefined();
+      expect(consumer.spanContext().traceId).toBe(producerSpan!.spanContext().traceId);
+      expect(consumer.name).toBe(`process ${topic}`);
+      expect(consumer.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.operation.type': 'process',
+        'messaging.kafka.message.key': account,
+        'messaging.destination.partition.id': '0',
+        'messaging.consumer.group.name': expect.any(String),
+      });
+      expect(typeof consumer.attributes['messaging.kafka.offset']).toBe('number');
+    }
+
+    // The first record: processed; the handler's span is the consumer span's child.
+    const [first, duplicate, ...failing] = [...consumerSpans].sort(
+      (a, b) => Number(a.attributes['messaging.kafka.offset']) - Number(b.attributes['messaging.kafka.offset']) || Number(a.attributes['reliable_kafka.attempt']) - Number(b.attributes['reliable_kafka.attempt']),
+    );
+    expect(first.attributes['reliable_kafka.duplicate']).toBe(false);
+    expect(first.status.code).not.toBe(SpanStatusCode.ERROR);
+    const applySpans = spans.filter((s) => s.name === `apply ${topic}`);
+    expect(applySpans.some((s) => parentOf(s) === first.spanContext().spanId)).toBe(true);
+    // The second one carries the same key: the handler is skipped, the span says so.
+    expect(duplicate.attributes['reliable_kafka.duplicate']).toBe(true);
+    expect(applySpans.some((s) => parentOf(s) === duplicate.spanContext().spanId)).toBe(false);
+    // The bad one: two attempts, each span in error with the exception recorded.
+    expect(failing).toHaveLength(2);
+    for (const span of failing) {
+      expect(span.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'ledger rejects this credit' });
+      expect(span.events.some((e) => e.name === 'exception')).toBe(true);
+    }
+  });
+});
