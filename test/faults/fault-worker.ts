@@ -1,0 +1,173 @@
+/**
+ * The consumer process of the fault-injection suite: one ledger handler on ReliableKafkaModule,
+ * configured by RK_WORKER_CONFIG (JSON, FaultWorkerConfig). It prints one line per event, which
+ * the orchestrator (fault-suite.ts) counts:
+ *   READY | P <key> <partition> <offset> (processed) | D ... (duplicate absorbed) |
+ *   L ... (dead-lettered) | R <key> <reason> (retry) | KILL <how> <key> | CLOSED <signal>
+ * Pipes to the parent are synchronous on Linux, so a line printed before a SIGKILL is not lost.
+ */
+import 'reflect-metadata';
+import { createHash } from 'node:crypto';
+import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  Idempotent,
+  NonRetriableError,
+  Payload,
+  ReliableKafkaConsumers,
+  ReliableKafkaContext,
+  ReliableKafkaEvents,
+  ReliableKafkaModule,
+  type CommitStrategy,
+} from '@reliable-kafka/nestjs';
+import { applyCredit } from '../support/ledger/credit';
+import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
+
+export interface FaultWorkerConfig {
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  /** postgres:// URL of the suite's own database. */
+  dbUrl: string;
+  commit?: CommitStrategy;
+  partitionsConsumedConcurrently?: number;
+  /** Percent (0..100) of keys whose handler fails transiently on its first delivery in a process. */
+  transientFailurePercent?: number;
+  /**
+   * The hook point: SIGKILL this process right after the N-th transaction of this process
+   * committed (the 'processed' event), before its offset is committed.
+   */
+  killAfterCommitAt?: number;
+  /** SIGKILL inside the handler of the N-th message, after its writes, before the transaction commits. */
+  killInHandlerAt?: number;
+  /**
+   * TEST-ONLY breakage: the handler writes through its own connection, outside the transaction
+   * that holds the dedup record, so a rolled-back or redelivered message applies its effect again.
+   */
+  unsafeBypassDedup?: boolean;
+}
+
+export interface FaultMessage {
+  id: string;
+  account: string;
+  amount: number;
+  /** A poison message: the handler rejects it as non-retriable (it goes to the DLQ). */
+  poison?: boolean;
+}
+
+/** Deterministic per key, so the suite knows which keys were made to fail. */
+export function failsTransiently(key: string, percent: number): boolean {
+  if (!percent) return false;
+  return createHash('sha1').update(key).digest().readUInt16BE(0) % 10_000 < percent * 100;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.RK_WORKER_CONFIG ?? '') as FaultWorkerConfig;
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: config.dbUrl,
+    entities: LEDGER_ENTITIES,
+    synchronize: false,
+    logging: false,
+    extra: { max: 10, connectionTimeoutMillis: 3_000 },
+  } as DataSourceOptions);
+  await dataSource.initialize();
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  let handled = 0;
+  let committed = 0;
+
+  @Injectable()
+  class FaultLedger {
+    @AtLeastOnceHandler({
+      topics: [config.topic],
+      retry: {
+        maxAttempts: 5,
+        maxTotalMs: 60_000,
+        backoff: { type: 'exponential', initialMs: 50, maxMs: 1_000, jitter: 0.2 },
+      },
+    })
+    @Idempotent()
+    async credit(@Payload() message: FaultMessage, @Ctx() context: ReliableKafkaContext) {
+      // Taken before any await: handlers of other partitions run concurrently.
+      const nth = ++handled;
+      if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
+      const manager = config.unsafeBypassDedup ? dataSource.manager : context.entityManager;
+      await applyCredit(manager, message, context);
+      if (config.killInHandlerAt === nth) {
+        print(`KILL in-handler ${context.idempotencyKey}`);
+        process.kill(process.pid, 'SIGKILL');
+      }
+      if (
+        context.attempt === 1 &&
+        failsTransiently(context.idempotencyKey, config.transientFailurePercent ?? 0)
+      ) {
+        throw new Error(`injected transient failure of ${context.idempotencyKey}`);
+      }
+    }
+  }
+
+  @Injectable()
+  class ShutdownReporter implements OnApplicationShutdown {
+    onApplicationShutdown(signal?: string) {
+      print(`CLOSED ${signal ?? ''}`.trim());
+    }
+  }
+
+  @Module({
+    imports: [
+      ReliableKafkaModule.forRoot({
+        client: {
+          brokers: config.brokers,
+          clientId: `fault-worker-${process.pid}`,
+          retry: { retries: 10, maxRetryTime: 5_000 },
+        },
+        consumer: {
+          groupId: config.groupId,
+          heartbeatInterval: 500,
+          sessionTimeout: 6_000,
+          rebalanceTimeout: 20_000,
+          maxBytesPerPartition: 64 * 1024,
+          partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 4,
+        },
+        dataSource,
+        commit: config.commit ?? { strategy: 'periodic', everyRecords: 50, everyMs: 500 },
+        shutdownTimeoutMs: 10_000,
+        // Started below, once the event listeners (and the hook point) are attached.
+        autoStart: false,
+      }),
+    ],
+    providers: [FaultLedger, ShutdownReporter],
+  })
+  class FaultWorkerModule {}
+
+  const app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: ['error'] });
+  app.enableShutdownHooks();
+  const events = app.get(ReliableKafkaEvents);
+  const where = (e: { idempotencyKey?: string; record: { partition: number; offset: string } }) =>
+    `${e.idempotencyKey ?? '-'} ${e.record.partition} ${e.record.offset}`;
+  events.on('processed', (e) => {
+    print(`P ${where(e)}`);
+    committed++;
+    if (config.killAfterCommitAt === committed) {
+      // The hook point: effect and dedup record are committed, the offset is not.
+      print(`KILL after-commit ${e.idempotencyKey}`);
+      process.kill(process.pid, 'SIGKILL');
+    }
+  });
+  events.on('duplicate', (e) => print(`D ${where(e)}`));
+  events.on('dead-lettered', (e) => print(`L ${where(e)}`));
+  events.on('retry', (e) => print(`R ${e.idempotencyKey ?? '-'} ${e.reason}`));
+  await app.get(ReliableKafkaConsumers).start();
+  print('READY');
+}
+
+// The suite imports the types and failsTransiently() from here: run only as the child process.
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Proof under faults (CI profile): consumer processes SIGKILLed (also at the hook point between
+ * the DB commit and the offset commit), SIGTERMed, joining and leaving, the broker killed -9 and
+ * restarted, PostgreSQL stopped for seconds, handlers failing transiently and poison messages;
+ * then every message is counted. Runs on the suite's OWN broker and PostgreSQL cluster (started
+ * and stopped here, whatever the global setup started), so killing them disturbs nobody.
+ * The long profile: `npm run test:faults -- --long` (docs/faults.md).
+ */
+import {
+  contractViolations,
+  FaultEnvironment,
+  formatReport,
+  killRunningWorkers,
+  NO_VIOLATIONS,
+  runScenario,
+  type FaultKind,
+  type FaultReport,
+} from './fault-suite';
+import { scenario } from './profiles';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const seed = process.env.RK_FAULTS_SEED
+  ? Number(process.env.RK_FAULTS_SEED)
+  : Date.now() % 1_000_000;
+
+describe('fault injection: every message counted (own broker and PostgreSQL)', () => {
+  let env: FaultEnvironment | undefined;
+
+  beforeAll(async () => {
+    env = await FaultEnvironment.start(log);
+  }, 180_000);
+
+  afterAll(async () => {
+    killRunningWorkers(); // only if a scenario was cut short (test timeout)
+    await env?.stop();
+  }, 120_000);
+
+  it('soak with every fault kind: lost 0, applied twice 0, poison in the DLQ once, balances right, lag 0', async () => {
+    const options = { ...scenario('soak', 'ci', seed), log };
+    log(`[faults] soak seed ${seed} (replay: RK_FAULTS_SEED=${seed})`);
+    const report = await runScenario(env!, options);
+    log(`\n${formatReport(report)}\n`);
+
+    expect(contractViolations(report)).toEqual(NO_VIOLATIONS);
+    expect(report.ok).toBe(true);
+    // Every fault kind really happened at least once.
+    const f = report.faultsInjected;
+    expect({
+      sigkill: f.sigkill > 0,
+      hook: f['sigkill-after-commit-hook'] > 0,
+      sigterm: f['sigterm-clean-close'] > 0,
+      rebalance: f.join > 0 && f.leave > 0,
+      broker: f['broker-restart'] > 0,
+      database: f['db-outage'] > 0 && report.deliveries.retriesDatabaseUnavailable > 0,
+      transient: report.deliveries.retriesHandler > 0,
+      poison: report.dlq.keys > 0 && report.dlq.keys === report.messages.poison,
+    }).toEqual({
+      sigkill: true,
+      hook: true,
+      sigterm: true,
+      rebalance: true,
+      broker: true,
+      database: true,
+      transient: true,
+      poison: true,
+    });
+    expect(report.deliveries.duplicatesAbsorbed).toBeGreaterThan(0);
+    expect(report.messages.uniqueKeys).toBeGreaterThanOrEqual(10_000);
+  }, 300_000);
+
+  /** A small run against a deliberately broken consumer: the checker must notice and name keys. */
+  async function brokenRun(
+    name: string,
+    broken: { unsafeCommitBeforeProcess?: boolean; unsafeBypassDedup?: boolean },
+    faults: Partial<Record<FaultKind, number>>,
+    initialInHandlerKillAt?: number,
+  ): Promise<FaultReport> {
+    const report = await runScenario(env!, {
+      ...scenario('kill', 'ci', seed),
+      name,
+      messages: 800,
+      workers: 1,
+      partitions: 2,
+      produceRatePerSec: 2_000,
+      resendPercent: 0,
+      poisonPercent: 0,
+      transientFailurePercent: broken.unsafeBypassDedup ? 5 : 0,
+      faults,
+      initialInHandlerKillAt,
+      timeoutMs: 90_000,
+      reportFile: null,
+      log,
+      ...broken,
+    });
+    log(`\n${formatReport(report)}\n`);
+    return report;
+  }
+
+  it('fails with the lost keys when the library commits offsets before processing (RK_UNSAFE_COMMIT_BEFORE_PROCESS=1)', async () => {
+    const report = await brokenRun('broken-commit', { unsafeCommitBeforeProcess: true }, {}, 40);
+    expect(report.ok).toBe(false);
+    expect(report.faultsInjected['sigkill-in-handler']).toBe(1);
+    expect(report.lost).toBeGreaterThan(0);
+    expect(report.diff.lost[0]).toMatch(/^broken-commit-.*-k\d+$/);
+    expect(report.finalLag).toBe(0); // the broker says "all done": only counting finds the loss
+  }, 150_000);
+
+  it('fails with the doubled keys when the handler writes outside the dedup transaction', async () => {
+    const report = await brokenRun('broken-dedup', { unsafeBypassDedup: true }, {});
+    expect(report.ok).toBe(false);
+    expect(report.appliedTwice).toBeGreaterThan(0);
+    expect(report.diff.appliedTwice[0]).toMatch(/^broken-dedup-.*-k\d+ applied 2x$/);
+    expect(report.balanceMismatches).toBeGreaterThan(0);
+  }, 150_000);
+});

@@ -1,0 +1,68 @@
+/**
+ * Runner of the fault suite outside Jest: `npm run test:faults -- [--long|--medium] [--scenario
+ * soak|kill|sigterm|rebalance|broker|database|handler|all] [--messages N] [--seed N]`.
+ * Starts its own broker and PostgreSQL cluster, prints the report table, writes
+ * test/faults/report.json, exits 1 when a contract is broken.
+ */
+import {
+  FaultEnvironment,
+  killRunningWorkers,
+  formatReport,
+  REPORT_FILE,
+  runScenario,
+  type FaultReport,
+} from './fault-suite';
+import { SCENARIOS, scenario, type Profile, type ScenarioName } from './profiles';
+import * as fs from 'node:fs';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const profile: Profile = argv.includes('--long')
+    ? 'long'
+    : argv.includes('--medium')
+      ? 'medium'
+      : 'ci';
+  const which = arg('--scenario') ?? 'soak';
+  const names = (which === 'all' ? [...SCENARIOS] : which.split(',')) as ScenarioName[];
+  for (const n of names)
+    if (!SCENARIOS.includes(n))
+      throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}, all`);
+  const log = (l: string) => console.log(l);
+  const env = await FaultEnvironment.start(log);
+  const stop = () => {
+    killRunningWorkers();
+    void env.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const reports: FaultReport[] = [];
+  try {
+    for (const name of names) {
+      const options = {
+        ...scenario(name, profile, arg('--seed') ? Number(arg('--seed')) : undefined),
+        log,
+      };
+      if (arg('--messages')) options.messages = Number(arg('--messages'));
+      if (arg('--rate')) options.produceRatePerSec = Number(arg('--rate'));
+      log(
+        `[faults] scenario ${options.name}: ${options.messages} messages, seed ${options.seed}, faults ${JSON.stringify(options.faults)}`,
+      );
+      const report = await runScenario(env, options);
+      reports.push(report);
+      console.log(`\n${formatReport(report)}\n`);
+    }
+  } finally {
+    await env.stop();
+  }
+  if (reports.length > 1) fs.writeFileSync(REPORT_FILE, `${JSON.stringify(reports, null, 2)}\n`);
+  process.exit(reports.every((r) => r.ok) ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
