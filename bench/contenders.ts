@@ -1,0 +1,87 @@
+import type { CommitStrategy, ProcessingOptions } from '@reliable-kafka/nestjs';
+
+export type ContenderKind =
+  | 'a-kafkajs-noop'
+  | 'b-kafkajs-typeorm'
+  | 'c-nest-transport'
+  | 'd-lib-sequential'
+  | 'e-lib-batch'
+  | 'f-lib-key-concurrency';
+
+export interface Contender {
+  /** Short id used in tables and file names. */
+  id: string;
+  kind: ContenderKind;
+  label: string;
+  /** Does it write to the database (and so get balances checked)? */
+  writes: boolean;
+  /** Does it keep dedup records (the library modes)? */
+  dedup: boolean;
+  processing?: ProcessingOptions;
+  commit?: CommitStrategy;
+}
+
+export interface ContenderSettings {
+  batchRecords: number;
+  keyConcurrency: number;
+  commit: CommitStrategy;
+}
+
+export function mainContenders(s: ContenderSettings): Contender[] {
+  return [
+    {
+      id: 'a',
+      kind: 'a-kafkajs-noop',
+      label: 'kafkajs eachBatch no-op, auto-commit',
+      writes: false,
+      dedup: false,
+    },
+    {
+      id: 'b',
+      kind: 'b-kafkajs-typeorm',
+      label: 'kafkajs eachMessage + TypeORM tx, no dedup',
+      writes: true,
+      dedup: false,
+    },
+    {
+      id: 'c',
+      kind: 'c-nest-transport',
+      label: '@nestjs/microservices Kafka transport, @EventPattern + tx',
+      writes: true,
+      dedup: false,
+    },
+    ...libraryContenders(s),
+  ];
+}
+
+export function libraryContenders(s: ContenderSettings, suffix = ''): Contender[] {
+  return [
+    {
+      id: `d${suffix}`,
+      kind: 'd-lib-sequential',
+      label: 'ReliableKafka sequential',
+      writes: true,
+      dedup: true,
+      processing: { mode: 'sequential' },
+      commit: s.commit,
+    },
+    {
+      id: `e${suffix}`,
+      kind: 'e-lib-batch',
+      label: `ReliableKafka batch-transaction (maxRecords ${s.batchRecords})`,
+      writes: true,
+      dedup: true,
+      processing: { mode: 'batch-transaction', maxRecords: s.batchRecords },
+      commit: s.commit,
+    },
+    {
+      id: `f${suffix}`,
+      kind: 'f-lib-key-concurrency',
+      label: `ReliableKafka key-concurrency (maxConcurrency ${s.keyConcurrency})`,
+      writes: true,
+      dedup: true,
+      processing: { mode: 'key-concurrency', maxConcurrency: s.keyConcurrency },
+      commit: s.commit,
+    },
+  ];
+}
