@@ -73,7 +73,7 @@ export class GroupConsumer {
         assignment: payload.memberAssignment,
         durationMs: payload.duration,
       });
-      this.logger.log(`assigned ${JSON.stringify(payload.memberAssignment)}`);
+      this.logger.log(`rebalanced in ${payload.duration} ms; assigned ${JSON.stringify(payload.memberAssignment)}`);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.running = false;
