@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeliveryTimeoutError, ReliableKafkaEvents, ReliableProducer } from '@reliable-kafka/nestjs';
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
-import { readAllFrom } from '../support/producer-support';
-import { sleep, uniqueName } from '../support/kafka';
+import { readAll, sleep, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
+import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 /**
  * Stops and restarts a broker of its own (a separate home folder, ports and data), never the
@@ -29,7 +29,8 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+      await waitForLeaders(admin, [topic]);
     } finally {
       await admin.disconnect();
     }
@@ -51,7 +52,7 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     const result = await sending;
 
     expect(failures).toEqual([]);
-    const records = await readAllFrom(brokers, topic, 2);
+    const records = await readAll(topic, 2, 30_000, new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }));
     const during = records.filter((r) => r.value?.toString() === JSON.stringify({ during: 'outage' }));
     expect(during).toHaveLength(1); // exactly once: the idempotent producer absorbed its retries
     expect(during[0].headers['idempotency-key']).toBe(result.idempotencyKey);

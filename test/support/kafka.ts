@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
+import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -23,7 +24,8 @@ export async function createTopic(topic: string, numPartitions = 1): Promise<voi
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }] });
+    await waitForLeaders(admin, [topic]);
   } finally {
     await admin.disconnect();
   }
@@ -49,9 +51,12 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
-/** Reads every record of a topic from the beginning, as an independent consumer would. */
-export async function readAll(topic: string, expected: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+/**
+ * Reads every record of a topic from the beginning, as an independent consumer would; from the
+ * run's broker, or from `kafka` (a test's own broker).
+ */
+export async function readAll(topic: string, expected: number, timeoutMs = 30_000, kafka = testKafka()): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {

@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import type { TopicOptions } from '../reliable-kafka.options';
+import { waitForLeaders } from './wait-for-leaders';
 
 /**
  * At bootstrap: handler topics must exist (or are created when `topics.create`); the topics the
@@ -49,7 +50,7 @@ export async function prepareTopics(kafka: Kafka, handlers: HandlerDefinition[],
 
 async function createTopics(admin: Admin, topics: [string, number][], options: TopicOptions): Promise<void> {
   await admin.createTopics({
-    waitForLeaders: true,
     topics: topics.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: options.replicationFactor ?? -1 })),
   });
+  await waitForLeaders(admin, topics.map(([topic]) => topic));
 }
