@@ -66,7 +66,7 @@ describe('fault injection: every message counted (own broker and PostgreSQL)', (
     });
     expect(report.deliveries.duplicatesAbsorbed).toBeGreaterThan(0);
     expect(report.messages.uniqueKeys).toBeGreaterThanOrEqual(10_000);
-  }, 300_000);
+  }, 480_000);
 
   /** A small run against a deliberately broken consumer: the checker must notice and name keys. */
   async function brokenRun(
