@@ -8,18 +8,20 @@ export interface TestAppOptions {
   db: TestDatabase;
   providers?: Provider[];
   controllers?: Type[];
-  imports?: DynamicModule[];
+  imports?: Array<Type | DynamicModule>;
   groupId?: string;
+  /** The broker's address; default the run's broker. */
+  brokers?: string[];
   options?: Partial<ReliableKafkaModuleOptions>;
 }
 
-/** A Nest application context with ReliableKafkaModule on the real broker and the given database. */
-export async function startTestApp(opts: TestAppOptions): Promise<INestApplicationContext> {
+/** The app module of a test: ReliableKafkaModule with fast test timings, and the test's providers. */
+export function testAppModule(opts: TestAppOptions): Type {
   @Module({
     imports: [
       ...(opts.imports ?? []),
       ReliableKafkaModule.forRoot({
-        client: { brokers: brokers(), clientId: uniqueName('app') },
+        client: { brokers: opts.brokers ?? brokers(), clientId: uniqueName('app') },
         consumer: { groupId: opts.groupId ?? uniqueName('group'), heartbeatInterval: 500, sessionTimeout: 10_000 },
         dataSource: opts.db.dataSource,
         dedup: { createTable: true },
@@ -32,8 +34,12 @@ export async function startTestApp(opts: TestAppOptions): Promise<INestApplicati
     controllers: opts.controllers ?? [],
   })
   class TestAppModule {}
+  return TestAppModule;
+}
 
-  const builder = Test.createTestingModule({ imports: [TestAppModule] });
+/** A Nest application context with ReliableKafkaModule on the real broker and the given database. */
+export async function startTestApp(opts: TestAppOptions): Promise<INestApplicationContext> {
+  const builder = Test.createTestingModule({ imports: [testAppModule(opts)] });
   // Quiet by default; RK_TEST_LOG=1 shows the library's and kafkajs's log lines.
   if (!process.env.RK_TEST_LOG) builder.setLogger({ log() {}, warn() {}, error() {}, debug() {}, verbose() {} } as never);
   const moduleRef = await builder.compile();

@@ -12,6 +12,18 @@ import { OutboxRelay } from './producer/outbox/outbox-relay';
 import { OutboxService } from './producer/outbox/outbox.service';
 import { ReliableProducer } from './producer/reliable-producer';
 
+/** What the module gives the app to inject. */
+const PUBLIC_PROVIDERS = [
+  ReliableKafkaEvents,
+  DeliveryStats,
+  ReliableKafkaConsumers,
+  DeadLetterReplayer,
+  ReliableKafkaMetrics,
+  ReliableProducer,
+  OutboxService,
+  OutboxRelay,
+];
+
 /**
  * `ReliableKafkaModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`.
  * Global: handlers in any module of the app are found, and the events and stats are injectable
@@ -20,27 +32,7 @@ import { ReliableProducer } from './producer/reliable-producer';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [
-    HandlerMetadataAccessor,
-    HandlerExplorer,
-    ReliableKafkaEvents,
-    DeliveryStats,
-    ReliableKafkaConsumers,
-    DeadLetterReplayer,
-    ReliableKafkaMetrics,
-    ReliableProducer,
-    OutboxService,
-    OutboxRelay,
-  ],
-  exports: [
-    ReliableKafkaEvents,
-    DeliveryStats,
-    ReliableKafkaConsumers,
-    DeadLetterReplayer,
-    ReliableKafkaMetrics,
-    ReliableProducer,
-    OutboxService,
-    OutboxRelay,
-  ],
+  providers: [HandlerMetadataAccessor, HandlerExplorer, ...PUBLIC_PROVIDERS],
+  exports: PUBLIC_PROVIDERS,
 })
 export class ReliableKafkaModule extends ConfigurableModuleClass {}
