@@ -137,6 +137,34 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
   });
 
   if (kind !== 'sqlite') {
+    it('app transactions writing the outbox while two relays run never block on or deadlock with them', async () => {
+      const output = uniqueName('out');
+      await createTopic(output, 2);
+      const first = await ledger.start({ options: relay({ batchSize: 3, pollIntervalMs: 1 }) });
+      const second = await startTestApp({ db: ledger.db, options: relay({ batchSize: 3, pollIntervalMs: 1 }) });
+      try {
+        const outbox = first.get(OutboxService);
+        const writers = 6;
+        const perWriter = 40;
+        // Every write is one app transaction; none may fail (a deadlock or lock wait timeout would).
+        await Promise.all(
+          Array.from({ length: writers }, (_, w) =>
+            (async () => {
+              for (let i = 0; i < perWriter; i++) {
+                await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: `w${w}`, value: { w, i } }));
+              }
+            })(),
+          ),
+        );
+        await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+        const out = await readAll(output, writers * perWriter, 20_000);
+        expect(out).toHaveLength(writers * perWriter);
+        expect(new Set(out.map((r) => r.headers['message-id'])).size).toBe(writers * perWriter);
+      } finally {
+        await second.close();
+      }
+    });
+
     it('two app instances relaying one table publish every row once (SKIP LOCKED)', async () => {
       const output = uniqueName('out');
       await createTopic(output, 2);

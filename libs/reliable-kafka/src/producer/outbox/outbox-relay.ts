@@ -86,8 +86,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async publishPending(): Promise<number> {
     const dataSource = this.outbox.getDataSource();
     const dialect = outboxDialect(dataSource.options.type);
+    // READ COMMITTED: on MySQL/MariaDB the default REPEATABLE READ makes the locking SELECT take gap
+    // locks too, which block (and can deadlock with) the app's transactions inserting new outbox
+    // rows. Row locks are all the relay needs. (PostgreSQL has no gap locks; it is its default.)
     const { published, failure } = dialect.lockClause
-      ? await dataSource.transaction((manager) => this.round(manager, dialect))
+      ? await dataSource.transaction('READ COMMITTED', (manager) => this.round(manager, dialect))
       : await this.round(dataSource.manager, dialect);
     // Thrown after the commit, so the attempts and last_error of the failed rows are kept.
     if (failure !== undefined) {
