@@ -4,14 +4,16 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
+  AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
   Ctx,
   DeliveryStats,
   Payload,
+  ReliableKafkaBatchContext,
   ReliableKafkaContext,
   ReliableProducer,
 } from '@reliable-kafka/nestjs';
-import { createTopic, eventually, uniqueName } from '../support/kafka';
+import { createTopic, eventually, produce, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 
@@ -105,5 +107,37 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
       expect(span.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'ledger rejects this credit' });
       expect(span.events.some((e) => e.name === 'exception')).toBe(true);
     }
+  });
+
+  it('a batch handler call is one CONSUMER span linked to the producer span of each record', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const producerSpans = Array.from({ length: 5 }, (_, i) => trace.getTracer('test-producer').startSpan(`send ${i}`));
+    const messages = producerSpans.map((span, i) => {
+      const headers: Record<string, string> = { 'idempotency-key': `${topic}-${i}` };
+      propagation.inject(trace.setSpan(context.active(), span), headers);
+      span.end();
+      return { key: 'k', value: JSON.stringify({ i }), headers };
+    });
+    await produce(topic, messages);
+    let handlerSpanParent: string | undefined;
+
+    @Injectable()
+    class Credits {
+      @AtLeastOnceBatchHandler({ topics: topic, maxRecords: 10 })
+      async apply(@Payload() items: { i: number }[], @Ctx() batch: ReliableKafkaBatchContext) {
+        expect(batch.records).toHaveLength(items.length);
+        handlerSpanParent = trace.getActiveSpan()?.spanContext().spanId;
+      }
+    }
+
+    const app = await ledger.start({ providers: [Credits] });
+    await eventually(() => app.get(DeliveryStats).get().processed === 5, 'five processed');
+    const consumerSpans = spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER);
+    expect(consumerSpans).toHaveLength(1);
+    const [span] = consumerSpans;
+    expect(span.attributes).toMatchObject({ 'messaging.batch.message_count': 5, 'reliable_kafka.duplicate_count': 0 });
+    expect(span.links.map((l) => l.context.spanId).sort()).toEqual(producerSpans.map((p) => p.spanContext().spanId).sort());
+    expect(handlerSpanParent).toBe(span.spanContext().spanId);
   });
 });

@@ -11,12 +11,16 @@ export type {
 
 export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
 export type { AtLeastOnceHandlerOptions } from './decorators/at-least-once-handler.options';
+export { AtLeastOnceBatchHandler } from './decorators/at-least-once-batch-handler.decorator';
+export type { AtLeastOnceBatchHandlerOptions, BatchHandlerSettings } from './decorators/at-least-once-batch-handler.options';
 export { Idempotent } from './decorators/idempotent.decorator';
 export { TransactionManager } from './decorators/transaction-manager.decorator';
 /** Same decorators as the Nest Kafka transport, so handler signatures move over unchanged. */
 export { Ctx, Payload } from '@nestjs/microservices';
 
 export { ReliableKafkaContext } from './pipeline/reliable-kafka.context';
+export { ReliableKafkaBatchContext } from './pipeline/reliable-kafka-batch.context';
+export type { ReliableKafkaBatchRecord } from './pipeline/reliable-kafka-batch.context';
 export type { IdempotencyKeyFn, IdempotencyKeySource, IdempotentOptions } from './pipeline/idempotency-key';
 export { TransactionInterceptor } from './pipeline/transaction.interceptor';
 export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';

@@ -1,6 +1,7 @@
 /** Metadata keys and injection tokens: the only place these strings live. */
 export const AT_LEAST_ONCE_HANDLER_METADATA = 'reliable-kafka:at-least-once-handler';
 export const IDEMPOTENT_METADATA = 'reliable-kafka:idempotent';
+export const BATCH_HANDLER_METADATA = 'reliable-kafka:batch-handler';
 export const DEAD_LETTER_HANDLER_METADATA = 'reliable-kafka:dead-letter-handler';
 
 /** The header producers set and consumers read to deduplicate across producers and restarts. */

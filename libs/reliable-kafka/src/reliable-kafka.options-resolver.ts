@@ -140,10 +140,7 @@ export function resolveProcessing(processing: ProcessingOptions | undefined, set
     case 'sequential':
       return resolved;
     case 'batch-transaction':
-      positiveInteger(resolved.maxRecords, `${setting}.maxRecords`);
-      if ((resolved.maxRecords ?? 0) > 1_000) {
-        throw new ReliableKafkaConfigurationError(`${setting}.maxRecords`, 'at most 1000 records per transaction');
-      }
+      checkMaxRecords(resolved.maxRecords, `${setting}.maxRecords`);
       return resolved;
     case 'key-concurrency':
       positiveInteger(resolved.maxConcurrency, `${setting}.maxConcurrency`);
@@ -153,6 +150,14 @@ export function resolveProcessing(processing: ProcessingOptions | undefined, set
         `${setting}.mode`,
         `"${String((resolved as { mode?: unknown }).mode)}" is not 'sequential', 'batch-transaction' or 'key-concurrency'`,
       );
+  }
+}
+
+/** Records per batch transaction: bounded, since one statement carries all their dedup rows. */
+export function checkMaxRecords(value: unknown, setting: string): void {
+  positiveInteger(value, setting);
+  if (((value as number | undefined) ?? 0) > 1_000) {
+    throw new ReliableKafkaConfigurationError(setting, `at most 1000 records per transaction, got ${JSON.stringify(value)}`);
   }
 }
 

@@ -2,9 +2,11 @@ import { Logger } from '@nestjs/common';
 import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
+import { originOf } from '../failure/retry-topics';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { TransactionScope } from '../pipeline/handler-transaction';
+import { callBatchHandler, type PreparedRecord } from './batch-handler-call';
 import type { KafkaMessageRecord } from './kafka-message-record';
 import type { MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';
@@ -12,9 +14,9 @@ import { processSequentially } from './sequential-processing';
 
 /**
  * One transaction for a run of records: one multi-row dedup insert, then the handler for each
- * record whose key was inserted, all committed together, then one offset commit. Any failure rolls
- * the run back and redoes it one record per transaction (with the usual retries and dead-letter),
- * so one bad record neither blocks nor doubles the others.
+ * record whose key was inserted (a batch handler: once, for all of them), all committed together,
+ * then one offset commit. Any failure rolls the run back and redoes it one record per transaction
+ * (with the usual retries and dead-letter), so one bad record neither blocks nor doubles the others.
  */
 export class BatchTransactionProcessing {
   private readonly logger = new Logger('ReliableKafka');
@@ -27,6 +29,11 @@ export class BatchTransactionProcessing {
   ) {}
 
   async process(run: PartitionRun, maxRecords: number): Promise<void> {
+    // A retry topic's records each wait for their due time: they go one at a time.
+    if (run.handler.retryTopics.some((retry) => retry.topic === run.records[0]?.topic)) {
+      await processSequentially(run, this.processor);
+      return;
+    }
     for (let start = 0; start < run.records.length; start += maxRecords) {
       if (run.shouldStop()) return;
       const chunk = run.records.slice(start, start + maxRecords);
@@ -44,45 +51,23 @@ export class BatchTransactionProcessing {
   /** True when the whole run committed; false when it rolled back (nothing of it is applied). */
   private async deliverTogether(records: KafkaMessageRecord[], handler: HandlerDefinition): Promise<boolean> {
     const started = Date.now();
-    let prepared: { record: KafkaMessageRecord; payload: unknown; key: string }[];
+    let prepared: PreparedRecord[];
     try {
       prepared = records.map((record) => {
         const payload = handler.decode(record.value, record);
-        return { record, payload, key: extractIdempotencyKey({ ...record, payload }, handler.idempotency, handler.id) };
+        // Keys default to the coordinates where the record first arrived, as one at a time.
+        const source = { ...record, ...originOf(record), payload };
+        return { record, payload, key: extractIdempotencyKey(source, handler.idempotency, handler.id) };
       });
     } catch {
       return false; // a poison record: the one-at-a-time path dead-letters it
     }
     let outcomes: ('processed' | 'duplicate')[];
     try {
-      outcomes = await this.transactions.run(async (manager) => {
-        const processedAt = Date.now();
-        const inserted = await this.dedup.tryInsertMany(
-          manager,
-          prepared.map(({ record, key }) => ({
-            handlerId: handler.id,
-            idempotencyKey: key,
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            processedAt,
-          })),
-        );
-        const ambient = { run: <T>(work: (m: typeof manager) => Promise<T>) => work(manager) };
-        const results: ('processed' | 'duplicate')[] = [];
-        for (const { record, payload, key } of prepared) {
-          // Set.delete: true for the first record of a key only; a repeat within the run is a duplicate.
-          const first = inserted.delete(key);
-          const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, key, 1, {
-            runner: ambient,
-            dedup: { tryInsert: async () => first },
-            record: { handlerId: handler.id, idempotencyKey: key, topic: record.topic, partition: record.partition, offset: record.offset },
-          });
-          await handler.invoke(payload, context);
-          results.push(context.outcome === 'duplicate' ? 'duplicate' : 'processed');
-        }
-        return results;
-      });
+      outcomes =
+        handler.kind === 'batch'
+          ? await callBatchHandler(handler, prepared, 1, { runner: this.transactions, dedup: this.dedup })
+          : await this.callPerRecord(prepared, handler);
     } catch (error) {
       this.logger.debug(`${handler.id}: batch of ${records.length} rolled back (${(error as Error)?.message}); redoing one by one`);
       return false;
@@ -94,5 +79,37 @@ export class BatchTransactionProcessing {
       else this.events.emit('processed', { ...event, durationMs });
     });
     return true;
+  }
+
+  /** A per-record handler: one transaction and dedup insert around the chunk, each record through its chain. */
+  private callPerRecord(prepared: PreparedRecord[], handler: HandlerDefinition): Promise<('processed' | 'duplicate')[]> {
+    return this.transactions.run(async (manager) => {
+      const processedAt = Date.now();
+      const inserted = await this.dedup.tryInsertMany(
+        manager,
+        prepared.map(({ record, key }) => ({
+          handlerId: handler.id,
+          idempotencyKey: key,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          processedAt,
+        })),
+      );
+      const ambient = { run: <T>(work: (m: typeof manager) => Promise<T>) => work(manager) };
+      const results: ('processed' | 'duplicate')[] = [];
+      for (const { record, payload, key } of prepared) {
+        // Set.delete: true for the first record of a key only; a repeat within the run is a duplicate.
+        const first = inserted.delete(key);
+        const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, key, 1, {
+          runner: ambient,
+          dedup: { tryInsert: async () => first },
+          record: { handlerId: handler.id, idempotencyKey: key, topic: record.topic, partition: record.partition, offset: record.offset },
+        });
+        await handler.invoke(payload, context);
+        results.push(context.outcome === 'duplicate' ? 'duplicate' : 'processed');
+      }
+      return results;
+    });
   }
 }

@@ -10,6 +10,7 @@ import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliab
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { TransactionScope } from '../pipeline/handler-transaction';
+import { callBatchHandler } from './batch-handler-call';
 import type { DeliveryState } from './delivery-state';
 import type { KafkaMessageRecord } from './kafka-message-record';
 
@@ -93,6 +94,14 @@ export class MessageProcessor {
     idempotencyKey: string,
     attempt: number,
   ): Promise<'processed' | 'duplicate'> {
+    if (handler.kind === 'batch') {
+      // A batch handler gets the record alone, as a batch of one, in a transaction of its own.
+      const [outcome] = await callBatchHandler(handler, [{ record, payload, key: idempotencyKey }], attempt, {
+        runner: this.transactions,
+        dedup: this.dedup,
+      });
+      return outcome;
+    }
     const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, idempotencyKey, attempt, {
       runner: this.transactions,
       dedup: this.dedup,

@@ -1,6 +1,7 @@
 import type { ProcessingOptions } from '../consumer/processing.options';
 import type { PayloadDecoder } from '../decoding/payload-decoder';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
+import type { ReliableKafkaBatchContext } from '../pipeline/reliable-kafka-batch.context';
 import type { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { BackoffOptions, RetryOptions } from '../failure/retry.options';
 
@@ -18,9 +19,14 @@ export interface HandlerDefinition {
   createDeadLetterTopic: boolean;
   decode: PayloadDecoder;
   processing: ProcessingOptions;
+  /**
+   * `record`: called once per record with its payload. `batch` (`@AtLeastOnceBatchHandler`): called
+   * with an array of payloads and a `ReliableKafkaBatchContext`; its processing is batch-transaction.
+   */
+  kind: 'record' | 'batch';
   idempotency: IdempotentOptions;
   /** The method wrapped with the app's guards, interceptors, pipes and ours. */
-  invoke: (payload: unknown, context: ReliableKafkaContext) => Promise<unknown>;
+  invoke: (payload: unknown, context: ReliableKafkaContext | ReliableKafkaBatchContext) => Promise<unknown>;
   /** `ClassName.methodName`, for messages. */
   location: string;
 }

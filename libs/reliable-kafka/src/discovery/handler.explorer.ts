@@ -9,7 +9,8 @@ import { retryTopicName } from '../failure/retry-topics';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
 import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
-import { resolveProcessing, resolveRetry } from '../reliable-kafka.options-resolver';
+import { checkMaxRecords, resolveProcessing, resolveRetry } from '../reliable-kafka.options-resolver';
+import { DEFAULT_BATCH_TRANSACTION_RECORDS, type ProcessingOptions } from '../consumer/processing.options';
 import type { HandlerDefinition } from './handler-definition';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
 
@@ -90,7 +91,8 @@ export class HandlerExplorer {
           : (source) => dlqTopic ?? `${source}${DEFAULT_DEAD_LETTER_SUFFIX}`,
       createDeadLetterTopic: deadLetter.createTopic ?? true,
       decode: resolvePayloadDecoder(own.decoder ?? defaults.decoder),
-      processing: resolveProcessing(own.processing ?? defaults.processing, `@AtLeastOnceHandler on ${location}: processing`),
+      processing: this.processingOf(method, location, own.processing ?? defaults.processing),
+      kind: this.accessor.batchSettings(method) ? 'batch' : 'record',
       idempotency: this.accessor.idempotentOptions(method) ?? {},
       invoke: this.externalContextCreator.create(
         instance,
@@ -105,6 +107,15 @@ export class HandlerExplorer {
       ),
       location,
     };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  private processingOf(method: Function, location: string, processing: ProcessingOptions | undefined): ProcessingOptions {
+    const batch = this.accessor.batchSettings(method);
+    if (!batch) return resolveProcessing(processing, `@AtLeastOnceHandler on ${location}: processing`);
+    // A batch handler is called with runs of records: batch transactions are its only mode.
+    checkMaxRecords(batch.maxRecords, `@AtLeastOnceBatchHandler on ${location}: maxRecords`);
+    return { mode: 'batch-transaction', maxRecords: batch.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS };
   }
 
   /** A handler on a controller would never be called: say so rather than ignore it. */

@@ -11,6 +11,11 @@ export interface DedupInsert {
   tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean>;
 }
 
+/** The idempotency keys of `records` that were inserted (a repeated key is inserted once). */
+export interface DedupInsertMany {
+  tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>>;
+}
+
 /** What the interceptors need to run one delivery: handed to them through the context, not DI. */
 export interface HandlerTransaction {
   runner: TransactionScope;
@@ -22,4 +27,10 @@ export interface HandlerTransaction {
     partition: number;
     offset: string;
   };
+}
+
+/** The same for a batch handler's call: one transaction, one multi-row dedup insert. */
+export interface BatchHandlerTransaction {
+  runner: TransactionScope;
+  dedup: DedupInsertMany;
 }

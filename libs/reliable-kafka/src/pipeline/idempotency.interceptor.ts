@@ -1,5 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { from, type Observable, of, switchMap } from 'rxjs';
+import { ReliableKafkaBatchContext } from './reliable-kafka-batch.context';
 import { ReliableKafkaContext } from './reliable-kafka.context';
 
 /**
@@ -11,6 +12,7 @@ import { ReliableKafkaContext } from './reliable-kafka.context';
 export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const kafka = context.switchToRpc().getContext();
+    if (kafka instanceof ReliableKafkaBatchContext) return this.interceptBatch(kafka, next);
     if (!(kafka instanceof ReliableKafkaContext)) return next.handle();
     const { dedup, record } = kafka.transaction;
     return from(dedup.tryInsert(kafka.entityManager, { ...record, processedAt: Date.now() })).pipe(
@@ -21,6 +23,29 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         kafka.outcome = 'processed';
         return next.handle();
+      }),
+    );
+  }
+
+  /**
+   * One multi-row insert for the whole batch; the handler gets only the records whose row is new
+   * (the first of a key repeated within the batch), and is not called when there are none.
+   */
+  private interceptBatch(batch: ReliableKafkaBatchContext, next: CallHandler): Observable<unknown> {
+    const processedAt = Date.now();
+    const rows = batch.delivered.map((r) => ({
+      handlerId: batch.handlerId,
+      idempotencyKey: r.idempotencyKey,
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      processedAt,
+    }));
+    return from(batch.transaction.dedup.tryInsertMany(batch.entityManager, rows)).pipe(
+      switchMap((inserted) => {
+        // Set.delete: true for the first record of a key only; a repeat within the batch is a duplicate.
+        batch.narrow((record) => inserted.delete(record.idempotencyKey));
+        return batch.records.length === 0 ? of(undefined) : next.handle();
       }),
     );
   }

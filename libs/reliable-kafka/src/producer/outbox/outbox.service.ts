@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReliableKafkaConfigurationError } from '../../errors/configuration.error';
+import { ReliableKafkaBatchContext } from '../../pipeline/reliable-kafka-batch.context';
 import { ReliableKafkaContext } from '../../pipeline/reliable-kafka.context';
 import { RELIABLE_KAFKA_OPTIONS } from '../../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../../reliable-kafka.options';
@@ -56,10 +57,15 @@ export class OutboxService implements OnModuleInit {
 
   /**
    * Writes `message` for `topic` through `target`: a TypeORM EntityManager of an open transaction,
-   * or the handler's ReliableKafkaContext (its transaction's manager is used).
+   * or the handler's ReliableKafkaContext or ReliableKafkaBatchContext (its transaction's manager is used).
    */
-  async publish(target: EntityManager | ReliableKafkaContext, topic: string, message: ProducerMessage): Promise<OutboxEntry> {
-    const manager = target instanceof ReliableKafkaContext ? target.entityManager : target;
+  async publish(
+    target: EntityManager | ReliableKafkaContext | ReliableKafkaBatchContext,
+    topic: string,
+    message: ProducerMessage,
+  ): Promise<OutboxEntry> {
+    const manager =
+      target instanceof ReliableKafkaContext || target instanceof ReliableKafkaBatchContext ? target.entityManager : target;
     if (!manager.queryRunner?.isTransactionActive) {
       throw new ReliableKafkaConfigurationError(
         'outbox',
