@@ -23,8 +23,10 @@ import {
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
+  AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
   Idempotent,
+  ReliableKafkaBatchContext,
   ReliableKafkaContext,
   ReliableKafkaEvents,
   ReliableKafkaModule,
@@ -43,6 +45,7 @@ export interface ChildConfig {
   dbUrl: string;
   poolSize: number;
   processing?: ProcessingOptions;
+  batchHandlerRecords?: number;
   commit?: CommitStrategy;
   partitionsConsumedConcurrently: number;
 }
@@ -57,7 +60,7 @@ export interface ChildProgress {
   lastDrainUs: number | null;
   latencyCount: number;
   rssPeak: number;
-  /** RSS once the consumer was started (code loaded, including ts-node's TypeScript), bytes. */
+  /** RSS once the consumer was started (code loaded, connected, before the first message), bytes. */
   rssAtReady: number;
 }
 
@@ -91,6 +94,10 @@ interface Credit {
 }
 
 const UPDATE_SQL = 'UPDATE account SET balance = balance + $1 WHERE id = $2';
+/** (g): one statement for a whole batch, the sum per account. */
+const SET_BASED_UPDATE_SQL = `UPDATE account SET balance = balance + s.total
+  FROM (SELECT id, sum(amount) AS total FROM unnest($1::text[], $2::int[]) AS x(id, amount) GROUP BY id) s
+  WHERE account.id = s.id`;
 
 class Meter {
   drained = 0;
@@ -266,9 +273,25 @@ async function startNestTransport(config: ChildConfig, meter: Meter): Promise<()
   };
 }
 
-/** (d), (e), (f): this library. */
+/** (d), (e), (f), (g): this library. */
 async function startLibrary(config: ChildConfig, meter: Meter): Promise<() => Promise<void>> {
   const ds = await openDataSource(config);
+
+  @Injectable()
+  class BatchLedger {
+    @AtLeastOnceBatchHandler({
+      topics: [config.topic],
+      maxRecords: config.batchHandlerRecords,
+      id: 'Bench.credits',
+    })
+    @Idempotent()
+    async credits(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
+      await batch.entityManager.query(SET_BASED_UPDATE_SQL, [
+        credits.map((c) => c.account),
+        credits.map((c) => c.amount),
+      ]);
+    }
+  }
 
   @Injectable()
   class Ledger {
@@ -301,7 +324,7 @@ async function startLibrary(config: ChildConfig, meter: Meter): Promise<() => Pr
         commit: config.commit,
       }),
     ],
-    providers: [Ledger],
+    providers: [config.kind === 'g-lib-batch-handler' ? BatchLedger : Ledger],
   })
   class LibraryModule {}
 

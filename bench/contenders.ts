@@ -6,7 +6,8 @@ export type ContenderKind =
   | 'c-nest-transport'
   | 'd-lib-sequential'
   | 'e-lib-batch'
-  | 'f-lib-key-concurrency';
+  | 'f-lib-key-concurrency'
+  | 'g-lib-batch-handler';
 
 export interface Contender {
   /** Short id used in tables and file names. */
@@ -18,11 +19,14 @@ export interface Contender {
   /** Does it keep dedup records (the library modes)? */
   dedup: boolean;
   processing?: ProcessingOptions;
+  /** (g): maxRecords of its @AtLeastOnceBatchHandler. */
+  batchHandlerRecords?: number;
   commit?: CommitStrategy;
 }
 
 export interface ContenderSettings {
   batchRecords: number;
+  batchHandlerRecords: number;
   keyConcurrency: number;
   commit: CommitStrategy;
 }
@@ -81,6 +85,15 @@ export function libraryContenders(s: ContenderSettings, suffix = ''): Contender[
       writes: true,
       dedup: true,
       processing: { mode: 'key-concurrency', maxConcurrency: s.keyConcurrency },
+      commit: s.commit,
+    },
+    {
+      id: `g${suffix}`,
+      kind: 'g-lib-batch-handler',
+      label: `ReliableKafka batch handler, set-based UPDATE (maxRecords ${s.batchHandlerRecords})`,
+      writes: true,
+      dedup: true,
+      batchHandlerRecords: s.batchHandlerRecords,
       commit: s.commit,
     },
   ];

@@ -60,6 +60,11 @@ export function contenderHeaders(rates: number[]): string[] {
   ];
 }
 
+function loadAverage(r: BenchResults): string {
+  const show = (l: number[] | undefined) => (l && l.length ? l.map((x) => x.toFixed(2)).join(' / ') : '-');
+  return `${show(r.machine.loadAverage?.start)} at the start, ${show(r.machine.loadAverage?.end)} at the end`;
+}
+
 function profileSection(p: ContenderResult): string {
   if (!p.profile) return `- ${p.id}: no profile written.`;
   return [
@@ -90,10 +95,11 @@ export function renderResults(r: BenchResults): string {
     `Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC (run took ${f((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 60_000, 1)} min).`,
     '',
     `- Machine: ${r.machine.nproc} CPUs (\`nproc\`; ${r.machine.cpuModel}), ${r.machine.memoryGb} GB memory, ${r.machine.os}; a shared machine, so absolute numbers are noisy and the ratios (same run, contenders one after another) are what to compare.`,
+    `- Load average (1/5/15 min, \`os.loadavg()\`): ${loadAverage(r)}; other work on the machine competes for the same 2 cores.`,
     `- Node ${r.machine.node}, kafkajs ${r.machine.kafkajs}, Apache Kafka ${r.machine.kafka} (single local KRaft broker), PostgreSQL ${r.machine.postgres} (local, default settings).`,
-    `- Workload: backlog of ${o.messages} messages of ${o.messageBytes} B JSON, ${o.partitions} partitions, key = account (${o.accounts} accounts), handler \`UPDATE account SET balance = balance + $1 WHERE id = $2\` in a transaction (the library adds its dedup insert). Fresh topic and fresh database per contender.`,
-    `- Settings: one consumer process per contender, \`partitionsConsumedConcurrently\` ${o.partitionsConsumedConcurrently} for every contender (the default of kafkajs, the Nest transport and the library), TypeORM pool ${o.poolSize}; library: commit strategy \`${commit}\`, batch-transaction maxRecords ${o.batchRecords}, key-concurrency maxConcurrency ${o.keyConcurrency}; raw kafkajs and the Nest transport auto-commit.`,
-    `- Throughput = messages / (last completion - first completion) while draining the backlog. Latency = completion (transaction committed) minus the producer timestamp in the message, at paced loads of ${o.rates.join(' and ')} msg/s, ${o.latencySeconds} s each, after the drain (the same loads for every contender; † = that contender could not keep up with that load: a queue built up, so its numbers are queueing time). Peak RSS = \`VmHWM\` of the consumer process at the end of the drain; in brackets its RSS right after start-up (every child runs under ts-node, whose in-process TypeScript compiler is part of that baseline). DB tx/msg = \`pg_stat_database.xact_commit\` delta of the contender's database over the messages it processed (drain + latency phase; includes a handful of bootstrap transactions).`,
+    `- Workload: backlog of ${o.messages} messages of ${o.messageBytes} B JSON, ${o.partitions} partitions, key = account (${o.accounts} accounts). Handler shapes: (b)-(f) run \`UPDATE account SET balance = balance + $1 WHERE id = $2\` once per message in a transaction (per-record handlers; the library adds its dedup insert, in (e) one multi-row insert per batch transaction); (g) is an \`@AtLeastOnceBatchHandler\` that runs one set-based \`UPDATE account ... FROM (SELECT id, sum(amount) FROM unnest($1, $2) GROUP BY id)\` per call, after the library's multi-row dedup insert in the same transaction. Fresh topic and fresh database per contender.`,
+    `- Settings: one consumer process per contender, \`partitionsConsumedConcurrently\` ${o.partitionsConsumedConcurrently} for every contender (the default of kafkajs, the Nest transport and the library), TypeORM pool ${o.poolSize}; library: commit strategy \`${commit}\`, batch-transaction maxRecords ${o.batchRecords}, batch handler maxRecords ${o.batchHandlerRecords ?? '-'}, key-concurrency maxConcurrency ${o.keyConcurrency}; raw kafkajs and the Nest transport auto-commit.`,
+    `- Throughput = messages / (last completion - first completion) while draining the backlog. Latency = completion (transaction committed) minus the producer timestamp in the message, at paced loads of ${o.rates.join(' and ')} msg/s, ${o.latencySeconds} s each, after the drain (the same loads for every contender; † = that contender could not keep up with that load: a queue built up, so its numbers are queueing time). Peak RSS = \`VmHWM\` of the consumer process at the end of the drain; in brackets its RSS right after start-up, before the first message. Every child runs compiled JavaScript (\`tsc\` once per run into a git-ignored \`.bench-build/\`), as a production app would, with Node's default heap settings. DB tx/msg = \`pg_stat_database.xact_commit\` delta of the contender's database over the messages it processed (drain + latency phase; includes a handful of bootstrap transactions).`,
     '',
     `### Throughput, latency, memory (backlog ${o.messages}, ${o.partitions} partitions)`,
     '',

@@ -7,7 +7,7 @@
  * correctness check. The same broker and PostgreSQL server serve every contender. Results go to
  * bench/results/<timestamp>.json, bench/results/latest.json and docs/performance.md.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,6 +40,8 @@ import { contenderHeaders, contenderTable, writePerformanceDoc } from './report'
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+/** Compiled JavaScript of the consumer child (git-ignored), rebuilt at the start of every run. */
+const BUILD_DIR = path.join(ROOT, '.bench-build');
 
 export interface BenchOptions {
   messages: number;
@@ -51,6 +53,7 @@ export interface BenchOptions {
   onePartitionMessages: number;
   profileMessages: number;
   batchRecords: number;
+  batchHandlerRecords: number;
   keyConcurrency: number;
   commit: CommitStrategy;
   partitionsConsumedConcurrently: number;
@@ -103,6 +106,7 @@ function parseArgs(argv: string[]): BenchOptions {
     'one-partition-messages',
     'profile-messages',
     'batch-records',
+    'batch-handler-records',
     'key-concurrency',
     'commit',
     'pcc',
@@ -131,6 +135,7 @@ function parseArgs(argv: string[]): BenchOptions {
     onePartitionMessages: num('one-partition-messages', Math.min(messages, quick ? 2_000 : 5_000)),
     profileMessages: num('profile-messages', Math.min(messages, quick ? 5_000 : 15_000)),
     batchRecords: num('batch-records', 100),
+    batchHandlerRecords: num('batch-handler-records', 500),
     keyConcurrency: num('key-concurrency', 16),
     commit,
     partitionsConsumedConcurrently: num('pcc', 1),
@@ -171,7 +176,7 @@ export interface ContenderResult {
   messagesPerSec: number | null;
   latency: LatencyPoint[] | null;
   peakRssDrainMb: number | null;
-  /** RSS of the consumer right after start-up, before the first message (module code, ts-node). */
+  /** RSS of the consumer right after start-up, before the first message (module code, connections). */
   rssAtReadyMb: number | null;
   peakRssMb: number | null;
   dbTransactions: number | null;
@@ -188,6 +193,8 @@ export interface ContenderResult {
 
 export interface TargetResult {
   name: string;
+  /** The contender to CPU-profile when the target is missed. */
+  profile: { id: string; partitions: 'all' | 1 } | null;
   pass: boolean | null;
   measured: string;
 }
@@ -204,6 +211,8 @@ export interface BenchResults {
     postgres: string;
     kafkajs: string;
     os: string;
+    /** `os.loadavg()` (1, 5, 15 min) when the run started and when it ended: the machine is shared. */
+    loadAverage: { start: number[]; end: number[] };
   };
   options: BenchOptions;
   dbCeiling: CeilingResult[];
@@ -276,10 +285,11 @@ class Child {
     );
   }
 
+  /** Runs the compiled child, as a production app runs: no TypeScript compiler in the process. */
   static start(config: ChildConfig, execArgv: string[] = []): Child {
-    const proc = fork(path.join(ROOT, 'bench', 'consumer-child.ts'), [], {
+    const proc = fork(path.join(BUILD_DIR, 'bench', 'consumer-child.js'), [], {
       cwd: ROOT,
-      execArgv: ['-r', 'ts-node/register', ...execArgv],
+      execArgv,
       env: {
         ...process.env,
         BENCH_CHILD_CONFIG: JSON.stringify(config),
@@ -397,6 +407,7 @@ async function runContender(
         dbUrl: urlFor(dbName),
         poolSize: opts.poolSize,
         processing: contender.processing,
+        batchHandlerRecords: contender.batchHandlerRecords,
         commit: contender.commit,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
       },
@@ -543,56 +554,70 @@ function printTable(headers: string[], rows: string[][]): void {
 
 function evaluateTargets(main: ContenderResult[], one: ContenderResult[]): TargetResult[] {
   const by = (rows: ContenderResult[], id: string) => rows.find((r) => r.id === id);
-  const a = by(main, 'a');
-  const c = by(main, 'c');
-  const e = by(main, 'e');
-  const d1 = by(one, 'd1');
-  const f1 = by(one, 'f1');
+  const speed = (rows: ContenderResult[], id: string) => by(rows, id)?.messagesPerSec;
   const targets: TargetResult[] = [];
   const judge = (
     name: string,
     value: number | null,
     threshold: number,
     show: (v: number) => string,
+    profile: TargetResult['profile'],
   ) =>
     targets.push({
       name,
       pass: value === null ? null : value >= threshold,
       measured: value === null ? 'not measured' : show(value),
+      profile,
     });
-  judge(
-    'batch-transaction >= 50% of raw kafkajs no-op (e/a)',
-    ratio(e?.messagesPerSec, a?.messagesPerSec),
-    0.5,
-    (v) => `${(v * 100).toFixed(1)}%`,
-  );
-  judge(
-    'batch-transaction >= 10x Nest Kafka transport (e/c)',
-    ratio(e?.messagesPerSec, c?.messagesPerSec),
-    10,
-    (v) => `${v.toFixed(2)}x`,
-  );
+  const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const times = (v: number) => `${v.toFixed(2)}x`;
+  const e = 'batch-transaction, per-record handler (e)';
+  const g = 'batch handler, set-based UPDATE (g)';
+  judge(`${e} >= 50% of raw kafkajs no-op (e/a)`, ratio(speed(main, 'e'), speed(main, 'a')), 0.5, percent, { id: 'e', partitions: 'all' });
+  judge(`${g} >= 50% of raw kafkajs no-op (g/a)`, ratio(speed(main, 'g'), speed(main, 'a')), 0.5, percent, { id: 'g', partitions: 'all' });
+  judge(`${e} >= 10x Nest Kafka transport (e/c)`, ratio(speed(main, 'e'), speed(main, 'c')), 10, times, { id: 'e', partitions: 'all' });
+  judge(`${g} >= 10x Nest Kafka transport (g/c)`, ratio(speed(main, 'g'), speed(main, 'c')), 10, times, { id: 'g', partitions: 'all' });
   judge(
     'key-concurrency >= 3x sequential on one partition (f1/d1)',
-    ratio(f1?.messagesPerSec, d1?.messagesPerSec),
+    ratio(speed(one, 'f1'), speed(one, 'd1')),
     3,
-    (v) => `${v.toFixed(2)}x`,
+    times,
+    { id: 'f1', partitions: 1 },
   );
-  const libRss = main
-    .filter((r) => ['d', 'e', 'f'].includes(r.id))
-    .map((r) => r.peakRssDrainMb ?? 0);
-  const peak = libRss.length ? Math.max(...libRss) : null;
+  const library = main.filter((r) => ['d', 'e', 'f', 'g'].includes(r.id) && r.peakRssDrainMb);
+  const worst = library.reduce<ContenderResult | undefined>(
+    (max, r) => (!max || (r.peakRssDrainMb ?? 0) > (max.peakRssDrainMb ?? 0) ? r : max),
+    undefined,
+  );
   targets.push({
-    name: `peak RSS < 300 MB while draining (library modes, backlog ${main[0]?.backlog ?? '?'})`,
-    pass: peak === null || peak === 0 ? null : peak < 300,
-    measured: peak ? `${peak.toFixed(0)} MB` : 'not measured',
+    name: `peak RSS < 300 MB while draining (library modes d, e, f, g, backlog ${main[0]?.backlog ?? '?'})`,
+    pass: worst ? (worst.peakRssDrainMb ?? 0) < 300 : null,
+    measured: worst ? `${(worst.peakRssDrainMb ?? 0).toFixed(0)} MB (${worst.id})` : 'not measured',
+    profile: worst ? { id: worst.id, partitions: 'all' } : null,
   });
   return targets;
+}
+
+/** Compiles the consumer child and the library with tsc, once per run. */
+function buildChild(): void {
+  const started = Date.now();
+  fs.rmSync(BUILD_DIR, { recursive: true, force: true });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'bench', 'tsconfig.child.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  // The child imports the library by its package name, as an app does; point it at the build.
+  const link = path.join(BUILD_DIR, 'node_modules', '@reliable-kafka', 'nestjs');
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(path.join(BUILD_DIR, 'libs', 'reliable-kafka', 'src'), link, 'dir');
+  log(`consumer child compiled to ${path.relative(ROOT, BUILD_DIR)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
+  const loadAtStart = os.loadavg();
+  buildChild();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
 
@@ -640,6 +665,7 @@ async function main(): Promise<void> {
       }
     ).version,
     os: `${os.type()} ${os.release()}`,
+    loadAverage: { start: loadAtStart, end: [] as number[] },
   };
   log(`machine: ${JSON.stringify(machine)}`);
   log(`options: ${JSON.stringify(opts)}`);
@@ -656,6 +682,9 @@ async function main(): Promise<void> {
             { batch: 1, connections: 4, update: 'per-message' },
             { batch: opts.batchRecords, connections: 1, update: 'per-message' },
             { batch: opts.batchRecords, connections: 1, update: 'set-based' },
+            ...(opts.batchHandlerRecords !== opts.batchRecords
+              ? [{ batch: opts.batchHandlerRecords, connections: 1, update: 'set-based' as const }]
+              : []),
             { batch: 1000, connections: 1, update: 'set-based' },
           ],
           opts.ceilingSeconds,
@@ -668,6 +697,7 @@ async function main(): Promise<void> {
 
     const settings = {
       batchRecords: opts.batchRecords,
+      batchHandlerRecords: opts.batchHandlerRecords,
       keyConcurrency: opts.keyConcurrency,
       commit: opts.commit,
     };
@@ -697,7 +727,7 @@ async function main(): Promise<void> {
 
     const onePartition: ContenderResult[] = [];
     for (const contender of libraryContenders(settings, '1').filter(
-      (x) => x.id !== 'e1' && want(x.id),
+      (x) => (x.id === 'd1' || x.id === 'f1') && want(x.id),
     )) {
       log(`--- one-partition scenario ${contender.id}: ${contender.label}`);
       onePartition.push(
@@ -723,14 +753,13 @@ async function main(): Promise<void> {
       const profileDir = path.join(RESULTS_DIR, `profiles-${stamp}`);
       const toProfile: Array<{ contender: Contender; partitions: number }> = [];
       const all = [...mainContenders(settings), ...libraryContenders(settings, '1')];
-      const pick = (id: string, partitions: number) => {
+      for (const target of targets) {
+        if (target.pass !== false || !target.profile) continue;
+        const { id, partitions } = target.profile;
         const contender = all.find((x) => x.id === id);
         if (contender && !toProfile.some((t) => t.contender.id === id))
-          toProfile.push({ contender, partitions });
-      };
-      if (targets[0].pass === false || targets[1].pass === false) pick('e', opts.partitions);
-      if (targets[2].pass === false) pick('f1', 1);
-      if (targets[3].pass === false) pick('e', opts.partitions);
+          toProfile.push({ contender, partitions: partitions === 1 ? 1 : opts.partitions });
+      }
       for (const { contender, partitions } of toProfile) {
         log(`--- CPU profile of ${contender.id} (target missed), ${opts.profileMessages} messages`);
         fs.mkdirSync(profileDir, { recursive: true });
@@ -763,6 +792,7 @@ async function main(): Promise<void> {
       }
     }
 
+    machine.loadAverage.end = os.loadavg();
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
