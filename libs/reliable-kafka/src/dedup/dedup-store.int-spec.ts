@@ -48,6 +48,23 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
     expect(await count('k1-next')).toBe(1);
   });
 
+  it('many at once: returns the keys inserted, a repeated or existing key once, any characters kept', async () => {
+    const awkward = ['m "quoted"', 'm back\\slash', 'm,comma', 'm {braces}', 'NULL', 'm ünï €', ' m spaced '];
+    await db.dataSource.transaction((m) => store.tryInsert(m, record('m-existing')));
+    const inserted = await db.dataSource.transaction((m) =>
+      store.tryInsertMany(m, [...awkward, 'm-existing', awkward[0]].map((key) => record(key))),
+    );
+    expect([...inserted].sort()).toEqual([...awkward].sort());
+    for (const key of awkward) expect(await count(key)).toBe(1);
+    // Offset beyond 2^53 and partition stored exactly (compared in SQL: drivers read bigints as numbers).
+    const [row] = await db.dataSource.query(
+      `SELECT COUNT(*) AS n FROM rk_dedup WHERE idempotency_key = ${kind === 'postgres' ? '$1' : '?'}
+       AND kafka_offset = 9007199254740993 AND kafka_partition = 3`,
+      ['NULL'],
+    );
+    expect(Number(row.n)).toBe(1);
+  });
+
   it('a rolled-back transaction leaves no dedup record, so the key can be processed again', async () => {
     await expect(
       db.dataSource.transaction(async (m) => {

@@ -90,6 +90,34 @@ class ReturningDedupStore extends DedupStore {
 }
 
 /**
+ * PostgreSQL: the rows travel as six array parameters expanded by `unnest`, not as a VALUES list
+ * of six parameters per row. The statement text and its parameter count no longer grow with the
+ * batch, which makes a 500-row insert several times cheaper to parse and bind on the server.
+ */
+class PostgresDedupStore extends ReturningDedupStore {
+  constructor(table: string) {
+    super(table, (n) => `$${n}`, 'ctid');
+  }
+
+  override async tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>> {
+    const returned: { idempotency_key: string }[] = await manager.query(
+      `INSERT INTO ${this.table} (${COLUMNS})
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::bigint[], $6::bigint[])
+       ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+      [
+        records.map((r) => r.handlerId),
+        records.map((r) => r.idempotencyKey),
+        records.map((r) => r.topic),
+        records.map((r) => r.partition),
+        records.map((r) => r.offset),
+        records.map((r) => r.processedAt),
+      ],
+    );
+    return new Set(returned.map((row) => row.idempotency_key));
+  }
+}
+
+/**
  * A plain INSERT and the duplicate-key error (1062). `INSERT IGNORE` would also swallow other
  * errors, and the affected-row count of `ON DUPLICATE KEY UPDATE` is ambiguous under the
  * CLIENT_FOUND_ROWS flag that mysql2 sets. InnoDB rolls back only the failed statement.
@@ -147,7 +175,7 @@ export function createDedupStore(dataSource: DataSource, tableName: string): Ded
     .join('.');
   switch (dataSource.options.type) {
     case 'postgres':
-      return new ReturningDedupStore(quoted, (n) => `$${n}`, 'ctid');
+      return new PostgresDedupStore(quoted);
     case 'better-sqlite3':
     case 'sqlite':
       return new ReturningDedupStore(quoted, () => '?', 'rowid');
