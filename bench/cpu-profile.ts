@@ -56,8 +56,14 @@ export function summariseProfile(
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Paths relative to the checkout: packages from `node_modules/` (wherever that really lives),
+  // the compiled library and harness under their source names.
   const whereOf = (n: ProfileNode) =>
-    n.callFrame.url.replace(/^file:\/\//, '').replace(root + '/', '');
+    n.callFrame.url
+      .replace(/^file:\/\//, '')
+      .replace(root + '/', '')
+      .replace(/^.*\/node_modules\//, 'node_modules/')
+      .replace(/^\.bench-build\//, '');
   /**
    * The package that owns a sample: the nearest frame (itself or a caller) in a package, the
    * library or the harness, so a socket write (native, then node:net) counts for pg or kafkajs.
