@@ -235,7 +235,7 @@ async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
     notes.push(`PostgreSQL: ${TEST_DB_ENV.forceThrowaway}=1, not using ${redactUrl(cfg.url)}`);
   } else {
     const probe = await probePostgres(cfg.url);
-    if (probe.ok) return pgInfo(cfg, probe.versionString, 'running');
+    if (probe.ok) return serverInfo(cfg, probe.versionString, 'running');
     tried.push(`connecting to ${redactUrl(cfg.url)} (from ${cfg.source}): ${probe.reason}`);
     // A server that answered (bad password, missing database) will not be fixed by starting another.
     if (probe.answered) {
@@ -255,7 +255,7 @@ async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
         : await probePostgres(cfg.url);
       if (after.ok) {
         notes.push(`PostgreSQL: nothing answered at ${cfg.host}:${cfg.port}; ${attempt.text}`);
-        return pgInfo(cfg, after.versionString, 'started');
+        return serverInfo(cfg, after.versionString, 'started');
       }
       tried.push(`${attempt.text}; ${cfg.host}:${cfg.port} still fails: ${after.reason}`);
     }
@@ -272,7 +272,7 @@ async function ensurePostgres(notes: string[]): Promise<PgServerInfo> {
       `PostgreSQL: started a throwaway cluster in ${dataDir} (stopped at teardown, or when process ${clusterOwnerPid()} exits)`,
     );
     return {
-      ...pgInfo(postgresConfig({ DATABASE_URL: url }), probe.versionString, 'throwaway'),
+      ...serverInfo(postgresConfig({ DATABASE_URL: url }), probe.versionString, 'throwaway'),
       throwawayDir: dataDir,
     };
   } catch (e) {
@@ -486,7 +486,8 @@ async function probePostgres(url: string): Promise<Probe> {
   }
 }
 
-function pgInfo(cfg: ServerConfig, versionString: string, origin: ServerOrigin): PgServerInfo {
+/** What the log and the tests need to know of a server that answered. */
+function serverInfo(cfg: ServerConfig, versionString: string, origin: ServerOrigin): ServerInfo {
   return {
     url: cfg.url,
     host: cfg.host,
@@ -535,7 +536,7 @@ async function ensureMariadb(notes: string[]): Promise<ServerInfo | null> {
     return unavailable(errorText(e));
   }
   const probe = await probeMysql(cfg.url);
-  if (probe.ok) return mysqlInfo(cfg, probe.versionString, 'running');
+  if (probe.ok) return serverInfo(cfg, probe.versionString, 'running');
   const failed = `${redactUrl(cfg.url)}: ${probe.reason}`;
   if (probe.answered || !isLocalHost(cfg.host)) return unavailable(failed);
 
@@ -566,7 +567,7 @@ async function ensureMariadb(notes: string[]): Promise<ServerInfo | null> {
   notes.push(
     `MariaDB: nothing answered at ${cfg.host}:${cfg.port}; started ${daemon} with start-stop-daemon`,
   );
-  return mysqlInfo(cfg, after.versionString, 'started');
+  return serverInfo(cfg, after.versionString, 'started');
 }
 
 async function probeMysql(url: string): Promise<Probe> {
@@ -585,18 +586,6 @@ async function probeMysql(url: string): Promise<Probe> {
   } finally {
     await conn?.end().catch(() => undefined);
   }
-}
-
-function mysqlInfo(cfg: ServerConfig, versionString: string, origin: ServerOrigin): ServerInfo {
-  return {
-    url: cfg.url,
-    host: cfg.host,
-    port: cfg.port,
-    user: cfg.user,
-    versionString,
-    version: shortVersion(versionString),
-    origin,
-  };
 }
 
 // ---------------------------------------------------------------- SQLite and helpers

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DedupRetention } from '../dedup/dedup-retention';
 import { createDedupStore, type DedupStore } from '../dedup/dedup-store';
@@ -19,7 +19,7 @@ import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
-import { createKafkaClient, createReliableProducer, KafkajsRecordSender } from '../kafka/kafkajs-client';
+import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
 import { prepareTopics } from '../kafka/topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
@@ -47,8 +47,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
   private dedup!: DedupStore;
   private handlers: HandlerDefinition[] = [];
   private kafka?: Kafka;
-  private producer?: Producer;
-  private sender?: RecordSender;
+  private sender?: KafkajsProducerClient;
   private groups: GroupConsumer[] = [];
   private retention?: DedupRetention;
   private started = false;
@@ -117,10 +116,19 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     const kafka = createKafkaClient(this.options.client);
     this.kafka = kafka;
     await prepareTopics(kafka, this.handlers, this.options.topics ?? {});
-    this.producer = createReliableProducer(kafka, this.options.producer.deliveryTimeoutMs);
-    await this.producer.connect();
+    // Dead-letter and retry-topic writes share ReliableProducer's client, but always with the safe
+    // settings, whatever the app chose for its own records: losing a dead letter loses a message.
+    const { deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs } = this.options.producer;
+    this.sender = new KafkajsProducerClient(kafka, {
+      acks: -1,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      deliveryTimeoutMs,
+      requestTimeoutMs,
+      retryBackoffMs,
+    });
+    await this.sender.connect();
 
-    this.sender = new KafkajsRecordSender(this.producer, this.options.producer.deliveryTimeoutMs);
     const transactions = new TransactionRunner(this.dataSource, findClsTransactionRunner(this.moduleRef, this.dataSource));
     const processor = new MessageProcessor(
       transactions,
@@ -159,8 +167,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     this.groups = [];
     await this.retention?.stop();
     this.retention = undefined;
-    await this.producer?.disconnect();
-    this.producer = undefined;
+    await this.sender?.disconnect();
     this.sender = undefined;
   }
 

@@ -35,57 +35,6 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
 /** Longest pause between two retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
 
-/**
- * A producer with the at-least-once settings of the reference configuration: acks=all, the
- * idempotent producer, retries until the delivery timeout. kafkajs has no delivery timeout (its
- * `maxRetryTime` caps one pause, not the total), so the retry count is derived from it and
- * `KafkajsRecordSender` enforces it. One request in flight: kafkajs's idempotent producer is not
- * safe with more.
- */
-export function createReliableProducer(kafka: Kafka, deliveryTimeoutMs: number): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: {
-      initialRetryTime: 100,
-      maxRetryTime: MAX_RETRY_PAUSE_MS,
-      retries: Math.max(1, Math.ceil(deliveryTimeoutMs / MAX_RETRY_PAUSE_MS)),
-    },
-  });
-}
-
-export class KafkajsRecordSender implements RecordSender {
-  constructor(
-    private readonly producer: Producer,
-    private readonly deliveryTimeoutMs: number,
-  ) {}
-
-  async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeliveryTimeoutError(topic, this.deliveryTimeoutMs)), this.deliveryTimeoutMs);
-    });
-    try {
-      const result = await Promise.race([this.producer.send({ topic, acks: -1, messages: records }), timeout]);
-      return result.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? '' }));
-    } catch (error) {
-      if (error instanceof DeliveryTimeoutError) throw error;
-      if ((error as { retriable?: boolean }).retriable !== false && isRetriesExhausted(error)) {
-        throw new DeliveryTimeoutError(topic, this.deliveryTimeoutMs, { cause: error });
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/** kafkajs gives up on a retriable error with KafkaJSNumberOfRetriesExceeded. */
-function isRetriesExhausted(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'KafkaJSNumberOfRetriesExceeded';
-}
-
 export function toMessageRecord(topic: string, partition: number, message: KafkaMessage): KafkaMessageRecord {
   const headers: Record<string, string | undefined> = {};
   const rawHeaders: Record<string, Buffer | undefined> = {};
@@ -131,7 +80,7 @@ export interface PlacedRecord extends SentRecord {
  * itself (kafkajs's default, Java-compatible partitioner) so every record's offset is known: a
  * produce response gives only the base offset of each partition's batch.
  */
-export class KafkajsProducerClient {
+export class KafkajsProducerClient implements RecordSender {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly partitioner = Partitioners.DefaultPartitioner();
@@ -219,7 +168,8 @@ export class KafkajsProducerClient {
   }
 
   private async sendPlaced(topic: string, records: OutgoingRecord[]): Promise<PlacedRecord[]> {
-    const metadata = await this.partitionMetadata(topic);
+    // Records with a partition already (dead letters keep the original's) need no metadata.
+    const metadata = records.some((r) => r.partition === undefined) ? await this.partitionMetadata(topic) : [];
     const placed = records.map((r) => ({
       ...r,
       partition:

@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { BatchHandlerTransaction } from './handler-transaction';
 import type { DeliveryOutcome } from './reliable-kafka.context';
+import { TransactionBoundContext } from './transaction-bound.context';
 
 /** One record of a batch as a batch handler sees it. */
 export interface ReliableKafkaBatchRecord<TPayload = unknown> {
@@ -22,8 +22,7 @@ export interface ReliableKafkaBatchRecord<TPayload = unknown> {
  * whose dedup record is new, in offset order, one partition) and the transaction's `EntityManager`,
  * which holds their dedup records too: the handler's writes commit or roll back with them.
  */
-export class ReliableKafkaBatchContext<TPayload = unknown> {
-  private manager?: EntityManager;
+export class ReliableKafkaBatchContext<TPayload = unknown> extends TransactionBoundContext {
   private current: ReliableKafkaBatchRecord<TPayload>[];
   /** @internal the outcome of each record given at construction, by index */
   readonly outcomes: DeliveryOutcome[];
@@ -44,6 +43,7 @@ export class ReliableKafkaBatchContext<TPayload = unknown> {
     /** @internal the transaction and dedup steps the interceptors run */
     readonly transaction: BatchHandlerTransaction,
   ) {
+    super();
     this.current = [...delivered];
     this.outcomes = delivered.map(() => 'pending');
     this.payloads = delivered.map((r) => r.payload);
@@ -60,21 +60,6 @@ export class ReliableKafkaBatchContext<TPayload = unknown> {
 
   get partition(): number {
     return this.delivered[0].partition;
-  }
-
-  /** The transaction's EntityManager: every write through it commits or rolls back with the dedup records. */
-  get entityManager(): EntityManager {
-    if (!this.manager) {
-      throw new Error(
-        `No transaction is open for handler ${this.handlerId}: the EntityManager exists only while the handler runs`,
-      );
-    }
-    return this.manager;
-  }
-
-  /** @internal */
-  bindEntityManager(manager: EntityManager | undefined): void {
-    this.manager = manager;
   }
 
   /** @internal keeps the records whose dedup record was inserted; the others are duplicates. */

@@ -1,6 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { HandlerTransaction } from './handler-transaction';
+import { TransactionBoundContext } from './transaction-bound.context';
 
 /** How a delivery ended inside the pipeline. */
 export type DeliveryOutcome = 'pending' | 'processed' | 'duplicate';
@@ -10,8 +10,7 @@ export type DeliveryOutcome = 'pending' | 'processed' | 'duplicate';
  * and the transaction's `EntityManager`. Method names follow `KafkaContext` of
  * `@nestjs/microservices`, so handlers moved from the Nest Kafka transport keep working.
  */
-export class ReliableKafkaContext<TPayload = unknown> {
-  private manager?: EntityManager;
+export class ReliableKafkaContext<TPayload = unknown> extends TransactionBoundContext {
   /** @internal set by the idempotency step */
   outcome: DeliveryOutcome = 'pending';
 
@@ -25,7 +24,9 @@ export class ReliableKafkaContext<TPayload = unknown> {
     readonly attempt: number,
     /** @internal the transaction and dedup steps the interceptors run */
     readonly transaction: HandlerTransaction,
-  ) {}
+  ) {
+    super();
+  }
 
   get topic(): string {
     return this.record.topic;
@@ -44,21 +45,6 @@ export class ReliableKafkaContext<TPayload = unknown> {
   }
   get timestamp(): string {
     return this.record.timestamp;
-  }
-
-  /** The transaction's EntityManager: every write through it commits or rolls back with the dedup record. */
-  get entityManager(): EntityManager {
-    if (!this.manager) {
-      throw new Error(
-        `No transaction is open for handler ${this.handlerId}: the EntityManager exists only while the handler runs`,
-      );
-    }
-    return this.manager;
-  }
-
-  /** @internal */
-  bindEntityManager(manager: EntityManager | undefined): void {
-    this.manager = manager;
   }
 
   getMessage(): KafkaMessageRecord {
