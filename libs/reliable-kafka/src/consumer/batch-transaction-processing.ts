@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
-import { originOf } from '../failure/retry-topics';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { TransactionScope } from '../pipeline/handler-transaction';
@@ -55,9 +54,7 @@ export class BatchTransactionProcessing {
     try {
       prepared = records.map((record) => {
         const payload = handler.decode(record.value, record);
-        // Keys default to the coordinates where the record first arrived, as one at a time.
-        const source = { ...record, ...originOf(record), payload };
-        return { record, payload, key: extractIdempotencyKey(source, handler.idempotency, handler.id) };
+        return { record, payload, key: extractIdempotencyKey(record, payload, handler.idempotency, handler.id) };
       });
     } catch {
       return false; // a poison record: the one-at-a-time path dead-letters it
@@ -73,11 +70,12 @@ export class BatchTransactionProcessing {
       return false;
     }
     const durationMs = Math.round((Date.now() - started) / records.length);
-    prepared.forEach(({ record, key }, i) => {
-      const event = { record, handlerId: handler.id, groupId: handler.groupId, idempotencyKey: key, attempt: 1 };
-      if (outcomes[i] === 'duplicate') this.events.emit('duplicate', event);
-      else this.events.emit('processed', { ...event, durationMs });
-    });
+    const { id: handlerId, groupId } = handler;
+    for (let i = 0; i < prepared.length; i++) {
+      const { record, key } = prepared[i];
+      if (outcomes[i] === 'duplicate') this.events.emit('duplicate', { record, handlerId, groupId, idempotencyKey: key, attempt: 1 });
+      else this.events.emit('processed', { record, handlerId, groupId, idempotencyKey: key, attempt: 1, durationMs });
+    }
     return true;
   }
 

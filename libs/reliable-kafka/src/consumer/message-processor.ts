@@ -50,8 +50,7 @@ export class MessageProcessor {
     const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt };
     try {
       const payload = handler.decode(record.value, record);
-      // Keys default to the coordinates where the record first arrived, also on a retry topic.
-      event.idempotencyKey = extractIdempotencyKey({ ...record, ...originOf(record), payload }, handler.idempotency, handler.id);
+      event.idempotencyKey = extractIdempotencyKey(record, payload, handler.idempotency, handler.id);
       const outcome = await this.runPipeline(record, handler, payload, event.idempotencyKey, attempt);
       if (outcome === 'duplicate') this.events.emit('duplicate', event);
       else this.events.emit('processed', { ...event, durationMs: Date.now() - started });

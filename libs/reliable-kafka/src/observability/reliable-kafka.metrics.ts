@@ -135,8 +135,9 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     const labels = (e: DeliveryEvent) => ({ group: e.groupId, topic: e.record.topic, handler: e.handlerId });
     this.listen({
       processed: (e) => {
-        processed.inc(labels(e));
-        duration.observe(labels(e), e.durationMs / 1000);
+        const of = labels(e);
+        processed.inc(of);
+        duration.observe(of, e.durationMs / 1000);
       },
       duplicate: (e) => duplicates.inc(labels(e)),
       retry: (e) => retries.inc({ ...labels(e), reason: e.reason }),

@@ -1,7 +1,8 @@
 import { MissingIdempotencyKeyError } from '../errors/non-retriable.error';
-import { extractIdempotencyKey, type IdempotencyKeySource } from './idempotency-key';
+import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { extractIdempotencyKey } from './idempotency-key';
 
-function source(headers: Record<string, string> = {}, payload: unknown = {}): IdempotencyKeySource {
+function record(headers: Record<string, string> = {}): KafkaMessageRecord {
   return {
     topic: 'orders',
     partition: 2,
@@ -11,35 +12,44 @@ function source(headers: Record<string, string> = {}, payload: unknown = {}): Id
     headers,
     rawHeaders: {},
     timestamp: '0',
-    payload,
   };
 }
 
 describe('extractIdempotencyKey', () => {
   it('uses the key function on the decoded payload', () => {
-    const key = extractIdempotencyKey(source({}, { orderId: 7 }), { key: (m) => (m.payload as { orderId: number }).orderId }, 'h');
+    const key = extractIdempotencyKey(record(), { orderId: 7 }, { key: (m) => (m.payload as { orderId: number }).orderId }, 'h');
     expect(key).toBe('7');
   });
 
   it('is a non-retriable error when the key function returns nothing', () => {
-    const run = () => extractIdempotencyKey(source(), { key: () => undefined }, 'Orders.handle');
+    const run = () => extractIdempotencyKey(record(), {}, { key: () => undefined }, 'Orders.handle');
     expect(run).toThrow(MissingIdempotencyKeyError);
     expect(run).toThrow(/Orders\.handle.*orders\[2\]@41/);
   });
 
   it('defaults to the idempotency-key header', () => {
-    expect(extractIdempotencyKey(source({ 'idempotency-key': 'abc' }), {}, 'h')).toBe('abc');
+    expect(extractIdempotencyKey(record({ 'idempotency-key': 'abc' }), {}, {}, 'h')).toBe('abc');
   });
 
   it('falls back to topic/partition/offset without a header', () => {
-    expect(extractIdempotencyKey(source(), {}, 'h')).toBe('orders/2/41');
+    expect(extractIdempotencyKey(record(), {}, {}, 'h')).toBe('orders/2/41');
+  });
+
+  it('on a retry topic: the fallback and a key function see the coordinates where the record first arrived', () => {
+    const moved = {
+      ...record({ 'retry-original-topic': 'orders', 'retry-original-partition': '5', 'retry-original-offset': '900' }),
+      topic: 'orders.retry.1',
+      offset: '3',
+    };
+    expect(extractIdempotencyKey(moved, {}, {}, 'h')).toBe('orders/5/900');
+    expect(extractIdempotencyKey(moved, {}, { key: (m) => `${m.topic}:${m.offset}` }, 'h')).toBe('orders:900');
   });
 
   it('with required: a missing header is an error, not a fallback', () => {
-    expect(() => extractIdempotencyKey(source(), { required: true, header: 'x-id' }, 'h')).toThrow(/no "x-id" header/);
+    expect(() => extractIdempotencyKey(record(), {}, { required: true, header: 'x-id' }, 'h')).toThrow(/no "x-id" header/);
   });
 
   it('rejects keys longer than the dedup column', () => {
-    expect(() => extractIdempotencyKey(source({ 'idempotency-key': 'k'.repeat(256) }), {}, 'h')).toThrow(/256 characters/);
+    expect(() => extractIdempotencyKey(record({ 'idempotency-key': 'k'.repeat(256) }), {}, {}, 'h')).toThrow(/256 characters/);
   });
 });

@@ -1,6 +1,7 @@
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { MissingIdempotencyKeyError } from '../errors/non-retriable.error';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { originOf } from '../failure/retry-topics';
 
 /** What a key function sees: the record and its decoded payload. */
 export interface IdempotencyKeySource<TPayload = unknown> extends KafkaMessageRecord {
@@ -27,40 +28,47 @@ export interface IdempotentOptions {
 /** Longest key stored; longer keys are rejected rather than silently truncated. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
+/**
+ * The key of a record. Its default (no function, no header) is the coordinates where the record
+ * first arrived, so a record moved to a retry topic keeps its key.
+ */
 export function extractIdempotencyKey(
-  source: IdempotencyKeySource,
+  record: KafkaMessageRecord,
+  payload: unknown,
   options: IdempotentOptions,
   handlerId: string,
 ): string {
+  const origin = originOf(record);
   let key: string | undefined;
   if (options.key) {
-    const value = options.key(source);
+    // Only a key function sees the copy with the payload: the header path runs per record and copies nothing.
+    const value = options.key({ ...record, ...origin, payload });
     key = value === null || value === undefined || value === '' ? undefined : String(value);
     if (key === undefined) {
       throw new MissingIdempotencyKeyError(
-        `Handler ${handlerId}: its @Idempotent key function returned no key for ${describe(source)}`,
+        `Handler ${handlerId}: its @Idempotent key function returned no key for ${describe(origin)}`,
       );
     }
   } else {
     const header = options.header ?? IDEMPOTENCY_KEY_HEADER;
-    key = source.headers[header] || undefined;
+    key = record.headers[header] || undefined;
     if (key === undefined) {
       if (options.required) {
         throw new MissingIdempotencyKeyError(
-          `Handler ${handlerId}: message ${describe(source)} has no "${header}" header`,
+          `Handler ${handlerId}: message ${describe(origin)} has no "${header}" header`,
         );
       }
-      key = `${source.topic}/${source.partition}/${source.offset}`;
+      key = `${origin.topic}/${origin.partition}/${origin.offset}`;
     }
   }
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new MissingIdempotencyKeyError(
-      `Handler ${handlerId}: idempotency key of ${describe(source)} is ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_LENGTH}`,
+      `Handler ${handlerId}: idempotency key of ${describe(origin)} is ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_LENGTH}`,
     );
   }
   return key;
 }
 
-function describe(source: KafkaMessageRecord): string {
-  return `${source.topic}[${source.partition}]@${source.offset}`;
+function describe(at: Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset'>): string {
+  return `${at.topic}[${at.partition}]@${at.offset}`;
 }
