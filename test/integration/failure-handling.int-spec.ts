@@ -7,7 +7,9 @@ import {
   Payload,
   ReliableKafkaContext,
   ReliableKafkaEvents,
+  ReliableProducer,
 } from '@reliable-kafka/nestjs';
+import { Kafka, type Producer, type ProducerConfig } from 'kafkajs';
 import { committedOffsets, createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
@@ -186,5 +188,52 @@ describe('failure handling (postgres, real broker)', () => {
     const dead = await readAll(deadLetterTopic, 1);
     expect(dead).toHaveLength(1);
     expect(dead[0].value?.toString()).toBe('not json {');
+  });
+
+  it('dead-letter writes stay acks=all, idempotent, one request in flight, when the app relaxed its own producer', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const appTopic = uniqueName('notices');
+    await createTopic(appTopic);
+    // Watch what reaches kafkajs: the settings of every producer and the acks of every send.
+    const producers: ProducerConfig[] = [];
+    const sends: Array<{ topic: string; acks?: number }> = [];
+    const createProducer = Kafka.prototype.producer;
+    const spy = jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (this: Kafka, config?: ProducerConfig): Producer {
+      const producer = createProducer.call(this, config);
+      producers.push(config ?? {});
+      const send = producer.send.bind(producer);
+      producer.send = (record) => {
+        sends.push({ topic: record.topic, acks: record.acks });
+        return send(record);
+      };
+      return producer;
+    });
+
+    @Injectable()
+    class Poisoned {
+      @AtLeastOnceHandler({ topics: topic })
+      async credit() {}
+    }
+
+    try {
+      const app = await ledger.start({
+        providers: [Poisoned],
+        options: { producer: { acks: 1, idempotent: false, maxInFlightRequests: 5 } },
+      });
+      await app.get(ReliableProducer).send(appTopic, { key: 'n', value: { notice: 1 } });
+      await produce(topic, [{ key: 'k', value: Buffer.from('not json {') }]);
+      await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
+    } finally {
+      spy.mockRestore();
+    }
+
+    // The app's own record went out as it asked (so the watch sees real settings)...
+    expect(sends.filter((s) => s.topic === appTopic)).toEqual([{ topic: appTopic, acks: 1 }]);
+    expect(producers).toContainEqual(expect.objectContaining({ idempotent: false, maxInFlightRequests: 5 }));
+    // ...the dead letter did not: every in-sync replica, from the idempotent producer.
+    expect(sends.filter((s) => s.topic === `${topic}.dlq`)).toEqual([{ topic: `${topic}.dlq`, acks: -1 }]);
+    expect(producers).toContainEqual(expect.objectContaining({ idempotent: true, maxInFlightRequests: 1 }));
+    expect(await readAll(`${topic}.dlq`, 1)).toHaveLength(1);
   });
 });
