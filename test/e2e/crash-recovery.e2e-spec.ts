@@ -57,4 +57,46 @@ describe.each(['postgres', 'sqlite'] as const)('a consumer killed between the DB
     const balance = await db.dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account });
     expect(balance.balance).toBe(11111);
   });
+
+  it('a batch handler: redelivers the chunk on restart, and its dedup records keep every effect single', async () => {
+    const topic = uniqueName('credits');
+    const groupId = uniqueName('ledger');
+    await createTopic(topic);
+    const account = uniqueName('acct');
+    const credits = Array.from({ length: 5 }, (_, i) => ({ id: `${account}-${i}`, account, amount: 10 ** i }));
+    await produce(topic, credits.map((c) => creditMessage(c)));
+
+    const config: WorkerConfig = {
+      brokers: brokers(),
+      topic,
+      groupId,
+      db: db.dataSourceOptions,
+      handler: 'batch',
+      killAfterCommitOf: credits[2].id,
+      killMarkerFile: path.join(os.tmpdir(), `${uniqueName('kill')}.marker`),
+    };
+    const first = await WorkerProcess.start(WORKER, config);
+    expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // The crash window: credit 2's chunk is in the database, the broker's offset is not past it.
+    const entries = db.dataSource.getRepository(LedgerEntry);
+    expect(await entries.countBy({ idempotencyKey: credits[2].id })).toBe(1);
+    const committed = Number((await committedOffsets(groupId, topic))[0]);
+    expect(committed).toBeLessThanOrEqual(2);
+
+    const second = await WorkerProcess.start(WORKER, config);
+    try {
+      await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0 after restart');
+      expect(second.lines).toContain(`DUPLICATE ${credits[2].id}`);
+    } finally {
+      await second.stop();
+      fs.rmSync(config.killMarkerFile as string, { force: true });
+    }
+
+    for (const credit of credits) {
+      expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
+    }
+    const balance = await db.dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account });
+    expect(balance.balance).toBe(11111);
+  });
 });

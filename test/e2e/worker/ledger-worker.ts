@@ -8,10 +8,12 @@ import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
+  AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
   Ctx,
   Idempotent,
   Payload,
+  ReliableKafkaBatchContext,
   ReliableKafkaContext,
   ReliableKafkaEvents,
   ReliableKafkaModule,
@@ -27,6 +29,8 @@ export interface WorkerConfig {
   db: DataSourceOptions;
   commit?: CommitStrategy;
   partitionsConsumedConcurrently?: number;
+  /** `batch`: an @AtLeastOnceBatchHandler applies each chunk in one transaction. Default per-record. */
+  handler?: 'per-record' | 'batch';
   /** SIGKILL this process right after the transaction of this key committed (before the offset commit). */
   killAfterCommitOf?: string;
   /** Created before the kill, so that a restarted worker does not kill itself again. */
@@ -44,6 +48,15 @@ async function main(): Promise<void> {
     @Idempotent()
     async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
       await applyCredit(context.entityManager, credit, context);
+    }
+  }
+
+  @Injectable()
+  class BatchLedger {
+    @AtLeastOnceBatchHandler({ topics: config.topic })
+    @Idempotent()
+    async credits(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
+      for (const [i, credit] of credits.entries()) await applyCredit(batch.entityManager, credit, batch.records[i]);
     }
   }
 
@@ -70,7 +83,7 @@ async function main(): Promise<void> {
         shutdownTimeoutMs: 10_000,
       }),
     ],
-    providers: [Ledger, ShutdownReporter],
+    providers: [config.handler === 'batch' ? BatchLedger : Ledger, ShutdownReporter],
   })
   class WorkerModule {}
 

@@ -10,7 +10,11 @@ export interface Credit {
 }
 
 /** `balance = balance + amount` and an entry row, in the handler's transaction. */
-export async function applyCredit(manager: EntityManager, credit: Credit, context: ReliableKafkaContext): Promise<void> {
+export async function applyCredit(
+  manager: EntityManager,
+  credit: Credit,
+  context: Pick<ReliableKafkaContext, 'idempotencyKey' | 'partition' | 'offset'>,
+): Promise<void> {
   await manager.createQueryBuilder().insert().into(LedgerAccount).values({ id: credit.account, balance: 0 }).orIgnore().execute();
   await manager.increment(LedgerAccount, { id: credit.account }, 'balance', credit.amount);
   await manager.insert(LedgerEntry, {
