@@ -6,16 +6,10 @@
  * and stopped here, whatever the global setup started), so killing them disturbs nobody.
  * The long profile: `npm run test:faults -- --long` (docs/faults.md).
  */
-import {
-  contractViolations,
-  FaultEnvironment,
-  formatReport,
-  killRunningWorkers,
-  NO_VIOLATIONS,
-  runScenario,
-  type FaultKind,
-  type FaultReport,
-} from './fault-suite';
+import { FaultEnvironment } from './fault-environment';
+import { contractViolations, formatReport, NO_VIOLATIONS, type FaultReport } from './fault-report';
+import { runScenario, type FaultKind } from './fault-suite';
+import { killRunningWorkers } from './worker-pool';
 import { scenario } from './profiles';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -4,14 +4,10 @@
  * Starts its own broker and PostgreSQL cluster, prints the report table, writes
  * test/faults/report.json, exits 1 when a contract is broken.
  */
-import {
-  FaultEnvironment,
-  killRunningWorkers,
-  formatReport,
-  REPORT_FILE,
-  runScenario,
-  type FaultReport,
-} from './fault-suite';
+import { FaultEnvironment } from './fault-environment';
+import { formatReport, REPORT_FILE, type FaultReport } from './fault-report';
+import { runScenario } from './fault-suite';
+import { killRunningWorkers } from './worker-pool';
 import { SCENARIOS, scenario, type Profile, type ScenarioName } from './profiles';
 import * as fs from 'node:fs';
 
