@@ -1,5 +1,5 @@
 /**
- * One benchmark contender as its own process (forked by bench/run.ts with an IPC channel).
+ * One benchmark contender as its own process (forked by bench/consumer-process.ts with an IPC channel).
  * Config comes in BENCH_CHILD_CONFIG (JSON). The child consumes its topic and reports progress
  * over IPC; latency is computed here: completion time minus the producer timestamp that the
  * message carries (payload field `ts`, mirrored in the `bench-ts` header so that the no-op

@@ -1,7 +1,7 @@
 /**
  * The consumer process of the fault-injection suite: one ledger handler on ReliableKafkaModule,
  * configured by RK_WORKER_CONFIG (JSON, FaultWorkerConfig). It prints one line per event, which
- * the orchestrator (fault-suite.ts) counts:
+ * the checker (fault-check.ts) counts:
  *   READY | P <key> <partition> <offset> (processed) | D ... (duplicate absorbed) |
  *   L ... (dead-lettered) | R <key> <reason> (retry) | KILL <how> <key> | CLOSED <signal>
  * Pipes to the parent are synchronous on Linux, so a line printed before a SIGKILL is not lost.
