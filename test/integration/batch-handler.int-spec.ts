@@ -212,3 +212,37 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     await expect(started).rejects.toThrow(/@AtLeastOnceBatchHandler on Credits\.apply: maxRecords.*positive integer/);
   });
 });
+
+describe('batch handler parameters (postgres)', () => {
+  const ledger = useLedgerApp('postgres');
+
+  it("@Payload('field') gives that field of each record passed, duplicates left out", async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const calls: Array<{ amounts: unknown; ids: string[] }> = [];
+
+    @Injectable()
+    class Credits {
+      @AtLeastOnceBatchHandler({ topics: topic })
+      @Idempotent((m) => (m.payload as Credit).id)
+      async apply(@Payload('amount') amounts: number[], @Payload() credits: Credit[]) {
+        calls.push({ amounts, ids: credits.map((c) => c.id) });
+      }
+    }
+
+    const app = await ledger.start({ providers: [Credits] });
+    const credits = [
+      { id: 'p-1', account: 'a', amount: 5 },
+      { id: 'p-2', account: 'a', amount: 7 },
+      { id: 'p-1', account: 'a', amount: 5 }, // a resend: skipped
+      { id: 'p-3', account: 'b', amount: 11 },
+    ];
+    await produce(topic, credits.map((c) => creditMessage(c)));
+    const stats = app.get(DeliveryStats);
+    await eventually(() => stats.get().processed + stats.get().duplicates === 4, 'all four delivered');
+
+    expect(stats.get()).toMatchObject({ processed: 3, duplicates: 1 });
+    expect(calls.flatMap((c) => c.ids)).toEqual(['p-1', 'p-2', 'p-3']);
+    expect(calls.flatMap((c) => c.amounts as number[])).toEqual([5, 7, 11]);
+  });
+});
