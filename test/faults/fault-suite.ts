@@ -339,8 +339,16 @@ export async function runScenario(
         }
         case 'db-outage': {
           const before = sent;
+          // An outage nobody runs into tests nothing: after a broker restart the workers may still
+          // be rejoining the group. So the database goes down once a worker makes progress, and
+          // stays down until a worker has noticed (bounded; the check counts what happened).
+          const processed = pool.countLines((l) => l.startsWith('P '));
+          await waitUntil(() => pool.countLines((l) => l.startsWith('P ')) > processed, 30_000);
+          const noticed = () => pool.countLines((l) => l.startsWith('R ') && l.endsWith(' database-unavailable'));
+          const noticedBefore = noticed();
           await env.stopDatabase();
           await sleep(options.dbOutageMs);
+          await waitUntil(() => noticed() > noticedBefore, 30_000);
           await env.startDatabase();
           injected['db-outage']++;
           injected['records-sent-during-db-outage'] =
@@ -384,4 +392,14 @@ export async function runScenario(
   const reportFile = options.reportFile === undefined ? REPORT_FILE : options.reportFile;
   if (reportFile) fs.writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** Polls until `condition` holds or `ms` passed; false on time-out. */
+async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= until) return false;
+    await sleep(200);
+  }
+  return true;
 }

@@ -47,6 +47,13 @@ export class WorkerPool {
     private readonly log: (l: string) => void,
   ) {}
 
+  /** Lines printed by every worker process of the scenario (killed ones included) that match. */
+  countLines(matches: (line: string) => boolean): number {
+    let n = 0;
+    for (const worker of this.all) for (const line of worker.lines) if (matches(line)) n++;
+    return n;
+  }
+
   async add(extra = false, hook?: Partial<FaultWorkerConfig>): Promise<Slot> {
     const slot: Slot = {
       id: this.slots.length,
