@@ -68,7 +68,9 @@ async function main(): Promise<boolean> {
 
   const topic = `orders-demo-${runId}`;
   const groupId = `orders-demo-${runId}`;
-  const topics = [topic, `${topic}.dlq`, `${topic}.dlq.dlq`];
+  // The account-totals batch handler reads the same topic in its own group (as the app names it).
+  const totalsGroupId = `${groupId}-account-totals`;
+  const topics = [topic, `${topic}.dlq`, `${topic}.dlq.dlq`, `${topic}.account-totals.dlq`];
   // Both app processes listen on this port, so the client's URL survives the restart.
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -96,11 +98,11 @@ async function main(): Promise<boolean> {
     run: async () => {
       if (!succeeded) {
         log(
-          `kept for inspection: topic ${topic}, group ${groupId}, ${db.description}, logs in ${logDir}`,
+          `kept for inspection: topic ${topic}, groups ${groupId} and ${totalsGroupId}, ${db.description}, logs in ${logDir}`,
         );
         return;
       }
-      await kafka.cleanUp(topics, groupId);
+      await kafka.cleanUp(topics, [groupId, totalsGroupId]);
       await db.drop();
       fs.rmSync(logDir, { recursive: true, force: true });
     },
@@ -192,23 +194,30 @@ async function main(): Promise<boolean> {
   let settled = true;
   try {
     await waitFor(
-      'consumer group lag 0 on the orders topic and its dead-letter topic',
-      async () => (await kafka.lag(groupId, topics.slice(0, 2))) === 0,
+      'lag 0 of both consumer groups: orders + dead-letter handlers, account totals',
+      async () =>
+        (await kafka.lag(groupId, topics.slice(0, 2))) === 0 &&
+        (await kafka.lag(totalsGroupId, [topic])) === 0,
       SETTLE_TIMEOUT_MS,
       500,
     );
-    log('consumer group lag is 0: every record committed');
+    log('consumer group lag is 0 in both groups: every record committed');
   } catch (error) {
     settled = false;
     log(`${(error as Error).message}; reporting what is there`);
   }
 
   // --- read back, judge, report --------------------------------------------------------------------
-  const [recordsOnTopic, recordsOnDlq, dlqDlq] = await Promise.all(
+  const [recordsOnTopic, recordsOnDlq, dlqDlq, recordsOnTotalsDlq] = await Promise.all(
     topics.map((t) => kafka.recordCount(t)),
   );
   const logFiles = apps.map((a) => a.logFile);
-  const observed = await observe(baseUrl, scenario, recordsOnTopic, recordsOnDlq, logFiles);
+  const observed = await observe(
+    baseUrl,
+    scenario,
+    { recordsOnTopic, recordsOnDlq, recordsOnTotalsDlq },
+    logFiles,
+  );
   await second.stop();
   log(`app #2 stopped with SIGTERM (${second.running ? 'did not exit' : 'drained and exited'})`);
 

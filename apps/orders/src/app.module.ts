@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReliableKafkaModule } from '@reliable-kafka/nestjs';
 import { OrdersConfigModule } from './config/orders-config.module';
 import { OrdersConfig } from './config/orders.config';
+import { AccountTotalsConsumer } from './consumers/account-totals.consumer';
 import { DeadLetterConsumer } from './consumers/dead-letter.consumer';
 import { DeliveryLog } from './consumers/delivery-log';
 import { OrdersConsumer } from './consumers/orders.consumer';
 import { Account } from './db/account.entity';
+import { AccountTotal } from './db/account-total.entity';
 import { databaseOptions } from './db/database.options';
 import { DeadLetter } from './db/dead-letter.entity';
 import { Order } from './db/order.entity';
@@ -22,12 +24,18 @@ import { reliableKafkaOptions } from './kafka/reliable-kafka.options';
   imports: [
     OrdersConfigModule,
     TypeOrmModule.forRootAsync({ inject: [OrdersConfig], useFactory: databaseOptions }),
-    TypeOrmModule.forFeature([Account, Order, DeadLetter]),
+    TypeOrmModule.forFeature([Account, AccountTotal, Order, DeadLetter]),
     // Handlers are found in any provider of the app; they run on the default TypeORM data source.
     ReliableKafkaModule.forRootAsync({ inject: [OrdersConfig], useFactory: reliableKafkaOptions }),
     ObservabilityModule,
   ],
   controllers: [OrdersController, AccountsController, DeadLettersController, StatsController],
-  providers: [OrderPublisher, OrdersConsumer, DeadLetterConsumer, DeliveryLog],
+  providers: [
+    OrderPublisher,
+    OrdersConsumer,
+    AccountTotalsConsumer,
+    DeadLetterConsumer,
+    DeliveryLog,
+  ],
 })
 export class AppModule {}

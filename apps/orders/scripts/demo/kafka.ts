@@ -55,13 +55,13 @@ export class DemoKafka {
     });
   }
 
-  /** Removes what one run created on the broker: its topics and its consumer group. */
-  cleanUp(topics: string[], groupId: string): Promise<void> {
+  /** Removes what one run created on the broker: its topics and its consumer groups. */
+  cleanUp(topics: string[], groupIds: string[]): Promise<void> {
     return this.withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
       const ours = topics.filter((t) => existing.has(t));
       if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 10_000 });
-      await admin.deleteGroups([groupId]).catch(() => undefined); // may already be gone
+      await admin.deleteGroups(groupIds).catch(() => undefined); // may already be gone
     });
   }
 

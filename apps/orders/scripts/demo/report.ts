@@ -24,9 +24,17 @@ export const ORDERS_HANDLER = 'OrdersConsumer.onOrderPlaced';
 export interface Observed {
   recordsOnTopic: number;
   recordsOnDeadLetterTopic: number;
+  /** Records on the account-totals handler's own dead-letter topic. */
+  recordsOnTotalsDeadLetterTopic: number;
   appliedOrderIds: Set<string>;
   invalidApplied: boolean;
   balances: { accountId: string; expected: number; actual: number | null }[];
+  /** Per account: order count and sum as the account-totals batch handler kept them. */
+  totals: {
+    accountId: string;
+    expected: { orders: number; amount: number };
+    actual: { orders: number; amount: number } | null;
+  }[];
   deadLetters: DeadLetterRow[];
   /** "duplicate skipped" log lines of the orders handler, over every app process. */
   duplicatesSkipped: number;
@@ -37,8 +45,7 @@ export interface Observed {
 export async function observe(
   baseUrl: string,
   scenario: Scenario,
-  recordsOnTopic: number,
-  recordsOnDeadLetterTopic: number,
+  records: { recordsOnTopic: number; recordsOnDlq: number; recordsOnTotalsDlq: number },
   logFiles: string[],
 ): Promise<Observed> {
   const appliedOrderIds = new Set<string>();
@@ -61,6 +68,20 @@ export async function observe(
     );
     balances.push({ accountId, expected, actual: status === 200 ? body.balance : null });
   }
+  const totals: Observed['totals'] = [];
+  for (const accountId of scenario.expectedBalances.keys()) {
+    const ofAccount = scenario.orders.filter((x) => x.accountId === accountId);
+    const expected = {
+      orders: ofAccount.length,
+      amount: ofAccount.reduce((sum, x) => sum + x.amount, 0),
+    };
+    const { status, body } = await request<{ orderCount: number; amountTotal: number }>(
+      'GET',
+      `${baseUrl}/accounts/${accountId}/totals`,
+    );
+    const actual = status === 200 ? { orders: body.orderCount, amount: body.amountTotal } : null;
+    totals.push({ accountId, expected, actual });
+  }
   const deadLetters = (await request<DeadLetterRow[]>('GET', `${baseUrl}/dead-letters`)).body;
   const lastStats = (await request<StatsBody>('GET', `${baseUrl}/stats`)).body;
 
@@ -76,11 +97,13 @@ export async function observe(
     .reduce((a, b) => a + b, 0);
 
   return {
-    recordsOnTopic,
-    recordsOnDeadLetterTopic,
+    recordsOnTopic: records.recordsOnTopic,
+    recordsOnDeadLetterTopic: records.recordsOnDlq,
+    recordsOnTotalsDeadLetterTopic: records.recordsOnTotalsDlq,
     appliedOrderIds,
     invalidApplied,
     balances,
+    totals,
     deadLetters,
     duplicatesSkipped,
     orderRowsInDb: lastStats.counts.orders,
@@ -92,6 +115,8 @@ export interface Verdict {
   lost: string[];
   appliedTwice: number;
   balancesOk: number;
+  /** Accounts whose count and sum, kept by the batch handler, match their orders. */
+  totalsOk: number;
   /** Dead-letter rows other than the poison and the invalid order: a valid order failed. */
   unexpectedDeadLetters: number;
   ok: boolean;
@@ -117,12 +142,18 @@ export function judge(scenario: Scenario, o: Observed): Verdict {
   const unexpectedDeadLetters = o.deadLetters.filter(
     (d) => !meantToFail.has(d.idempotencyKey ?? ''),
   ).length;
+  const totalsOk = o.totals.filter(
+    (t) => t.actual?.orders === t.expected.orders && t.actual.amount === t.expected.amount,
+  ).length;
   const ok =
     lost.length === 0 &&
     appliedTwice === 0 &&
     balancesOk === o.balances.length &&
+    totalsOk === o.totals.length &&
+    // The batch handler too must dead-letter the poison and the invalid order, not skip them.
+    o.recordsOnTotalsDeadLetterTopic >= 2 &&
     unexpectedDeadLetters === 0;
-  return { lost, appliedTwice, balancesOk, unexpectedDeadLetters, ok };
+  return { lost, appliedTwice, balancesOk, totalsOk, unexpectedDeadLetters, ok };
 }
 
 export function printReport(
@@ -184,17 +215,29 @@ export function printReport(
       `${v.balancesOk}/${o.balances.length}`,
       'accounts whose balance equals the sum of its orders',
     ],
+    [
+      'order totals',
+      `${v.totalsOk}/${o.totals.length}`,
+      `accounts whose order count and sum match (batch handler, own group; ${o.recordsOnTotalsDeadLetterTopic} records on its dead-letter topic, 2 expected: poison, invalid)`,
+    ],
   ];
   const out = [...header, ''];
   for (const [name, value, note] of rows)
     out.push(`  ${name.padEnd(19)}${String(value).padStart(6)}   ${note}`);
   out.push('');
-  for (const b of o.balances) {
+  o.balances.forEach((b, i) => {
+    const t = o.totals[i];
     const mark = b.actual === b.expected ? 'ok' : 'MISMATCH';
+    const totalsMark =
+      t.actual?.orders === t.expected.orders && t.actual.amount === t.expected.amount
+        ? 'ok'
+        : 'MISMATCH';
+    const kept = t.actual ? `${t.actual.orders} orders / ${t.actual.amount}` : 'missing';
     out.push(
-      `  ${b.accountId.padEnd(8)} balance ${String(b.actual ?? 'missing').padStart(6)}  expected ${String(b.expected).padStart(6)}  ${mark}`,
+      `  ${b.accountId.padEnd(8)} balance ${String(b.actual ?? 'missing').padStart(6)}  expected ${String(b.expected).padStart(6)}  ${mark}` +
+        `   totals ${kept} expected ${t.expected.orders} / ${t.expected.amount}  ${totalsMark}`,
     );
-  }
+  });
   out.push('', ...footer);
   console.log(out.join('\n'));
 }

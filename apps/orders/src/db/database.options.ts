@@ -2,6 +2,8 @@ import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { createDedupTableMigration } from '@reliable-kafka/nestjs';
 import type { OrdersConfig } from '../config/orders.config';
 import { Account } from './account.entity';
+import { AccountTotal } from './account-total.entity';
+import { CreateAccountTotalsTable1764500000000 } from './create-account-totals-table.migration';
 import { CreateOrdersTables1764400000000 } from './create-orders-tables.migration';
 import { DeadLetter } from './dead-letter.entity';
 import { Order } from './order.entity';
@@ -13,8 +15,12 @@ import { Order } from './order.entity';
  */
 export function databaseOptions(config: OrdersConfig): TypeOrmModuleOptions {
   const common = {
-    entities: [Account, Order, DeadLetter],
-    migrations: [createDedupTableMigration(), CreateOrdersTables1764400000000],
+    entities: [Account, AccountTotal, Order, DeadLetter],
+    migrations: [
+      createDedupTableMigration(),
+      CreateOrdersTables1764400000000,
+      CreateAccountTotalsTable1764500000000,
+    ],
     migrationsRun: true,
     synchronize: false,
     logging: false,
