@@ -18,85 +18,67 @@ describe.each(['postgres', 'sqlite'] as const)('a consumer killed between the DB
   });
   afterAll(() => db?.drop());
 
-  it('redelivers the message on restart, and the dedup record keeps the effect single', async () => {
+  /** Five credits of one account on a fresh topic, and a worker config that kills after credit 2. */
+  async function fiveCredits(handler: WorkerConfig['handler']) {
     const topic = uniqueName('credits');
     const groupId = uniqueName('ledger');
     await createTopic(topic);
     const account = uniqueName('acct');
     const credits = Array.from({ length: 5 }, (_, i) => ({ id: `${account}-${i}`, account, amount: 10 ** i }));
     await produce(topic, credits.map((c) => creditMessage(c)));
-
     const config: WorkerConfig = {
       brokers: brokers(),
       topic,
       groupId,
       db: db.dataSourceOptions,
+      handler,
       killAfterCommitOf: credits[2].id,
       killMarkerFile: path.join(os.tmpdir(), `${uniqueName('kill')}.marker`),
     };
+    return { config, credits, account };
+  }
+
+  /** A second worker finishes the stream: credit 2 comes back as a duplicate, every effect is once. */
+  async function restartAndCheck(config: WorkerConfig, credits: Array<{ id: string }>, account: string) {
+    const second = await WorkerProcess.start(WORKER, config);
+    try {
+      await eventually(async () => (await groupLag(config.groupId, config.topic)) === 0, 'group lag 0 after restart');
+      expect(second.lines).toContain(`DUPLICATE ${credits[2].id}`);
+    } finally {
+      await second.stop();
+      fs.rmSync(config.killMarkerFile as string, { force: true });
+    }
+    const entries = db.dataSource.getRepository(LedgerEntry);
+    for (const credit of credits) {
+      expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
+    }
+    const balance = await db.dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account });
+    expect(balance.balance).toBe(11111);
+  }
+
+  it('redelivers the message on restart, and the dedup record keeps the effect single', async () => {
+    const { config, credits, account } = await fiveCredits('per-record');
     const first = await WorkerProcess.start(WORKER, config);
     expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
 
     // The crash window: credit 2 is in the database, but the broker has only offsets 0 and 1.
     const entries = db.dataSource.getRepository(LedgerEntry);
     expect(await entries.countBy({ idempotencyKey: credits[2].id })).toBe(1);
-    expect((await committedOffsets(groupId, topic))[0]).toBe('2');
+    expect((await committedOffsets(config.groupId, config.topic))[0]).toBe('2');
 
-    const second = await WorkerProcess.start(WORKER, config);
-    try {
-      await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0 after restart');
-      expect(second.lines).toContain(`DUPLICATE ${credits[2].id}`);
-    } finally {
-      await second.stop();
-      fs.rmSync(config.killMarkerFile as string, { force: true });
-    }
-
-    for (const credit of credits) {
-      expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
-    }
-    const balance = await db.dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account });
-    expect(balance.balance).toBe(11111);
+    await restartAndCheck(config, credits, account);
   });
 
   it('a batch handler: redelivers the chunk on restart, and its dedup records keep every effect single', async () => {
-    const topic = uniqueName('credits');
-    const groupId = uniqueName('ledger');
-    await createTopic(topic);
-    const account = uniqueName('acct');
-    const credits = Array.from({ length: 5 }, (_, i) => ({ id: `${account}-${i}`, account, amount: 10 ** i }));
-    await produce(topic, credits.map((c) => creditMessage(c)));
-
-    const config: WorkerConfig = {
-      brokers: brokers(),
-      topic,
-      groupId,
-      db: db.dataSourceOptions,
-      handler: 'batch',
-      killAfterCommitOf: credits[2].id,
-      killMarkerFile: path.join(os.tmpdir(), `${uniqueName('kill')}.marker`),
-    };
+    const { config, credits, account } = await fiveCredits('batch');
     const first = await WorkerProcess.start(WORKER, config);
     expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
 
     // The crash window: credit 2's chunk is in the database, the broker's offset is not past it.
     const entries = db.dataSource.getRepository(LedgerEntry);
     expect(await entries.countBy({ idempotencyKey: credits[2].id })).toBe(1);
-    const committed = Number((await committedOffsets(groupId, topic))[0]);
-    expect(committed).toBeLessThanOrEqual(2);
+    expect(Number((await committedOffsets(config.groupId, config.topic))[0])).toBeLessThanOrEqual(2);
 
-    const second = await WorkerProcess.start(WORKER, config);
-    try {
-      await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0 after restart');
-      expect(second.lines).toContain(`DUPLICATE ${credits[2].id}`);
-    } finally {
-      await second.stop();
-      fs.rmSync(config.killMarkerFile as string, { force: true });
-    }
-
-    for (const credit of credits) {
-      expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
-    }
-    const balance = await db.dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account });
-    expect(balance.balance).toBe(11111);
+    await restartAndCheck(config, credits, account);
   });
 });
