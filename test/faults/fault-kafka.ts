@@ -3,6 +3,7 @@
  * offsets, a whole topic read back, and a send that retries while the broker is down.
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { lagOf } from '../support/kafka';
 import { sleep } from './sleep';
 
 export async function withAdmin<T>(
@@ -19,22 +20,8 @@ export async function withAdmin<T>(
 }
 
 /** Records the group has not committed, over all partitions, from the broker's committed offsets. */
-export async function brokerGroupLag(
-  kafka: Kafka,
-  groupId: string,
-  topic: string,
-): Promise<number> {
-  return withAdmin(kafka, async (admin) => {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-    let lag = 0n;
-    for (const end of ends) {
-      const c = done.get(end.partition) ?? -1n;
-      lag += BigInt(end.high) - (c < 0n ? BigInt(end.low) : c);
-    }
-    return Number(lag);
-  });
+export function brokerGroupLag(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  return withAdmin(kafka, (admin) => lagOf(admin, groupId, topic));
 }
 
 interface TopicRecord {

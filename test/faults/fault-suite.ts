@@ -342,13 +342,12 @@ export async function runScenario(
           // An outage nobody runs into tests nothing: after a broker restart the workers may still
           // be rejoining the group. So the database goes down once a worker makes progress, and
           // stays down until a worker has noticed (bounded; the check counts what happened).
-          const processed = pool.countLines((l) => l.startsWith('P '));
-          await waitUntil(() => pool.countLines((l) => l.startsWith('P ')) > processed, 30_000);
-          const noticed = () => pool.countLines((l) => l.startsWith('R ') && l.endsWith(' database-unavailable'));
-          const noticedBefore = noticed();
+          const beforeWait = pool.outputMark();
+          await waitUntil(() => pool.printedSince(beforeWait, (l) => l.startsWith('P ')), 30_000);
+          const beforeOutage = pool.outputMark();
           await env.stopDatabase();
           await sleep(options.dbOutageMs);
-          await waitUntil(() => noticed() > noticedBefore, 30_000);
+          await waitUntil(() => pool.printedSince(beforeOutage, (l) => l.startsWith('R ') && l.endsWith(' database-unavailable')), 30_000);
           await env.startDatabase();
           injected['db-outage']++;
           injected['records-sent-during-db-outage'] =

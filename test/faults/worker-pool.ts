@@ -47,11 +47,14 @@ export class WorkerPool {
     private readonly log: (l: string) => void,
   ) {}
 
-  /** Lines printed by every worker process of the scenario (killed ones included) that match. */
-  countLines(matches: (line: string) => boolean): number {
-    let n = 0;
-    for (const worker of this.all) for (const line of worker.lines) if (matches(line)) n++;
-    return n;
+  /** How far each worker's output has got: `printedSince` reads on from here. */
+  outputMark(): Map<WorkerProcess, number> {
+    return new Map(this.all.map((worker) => [worker, worker.lines.length]));
+  }
+
+  /** True when a worker (one started since included) printed a matching line after `mark`. */
+  printedSince(mark: Map<WorkerProcess, number>, matches: (line: string) => boolean): boolean {
+    return this.all.some((worker) => worker.lines.slice(mark.get(worker) ?? 0).some(matches));
   }
 
   async add(extra = false, hook?: Partial<FaultWorkerConfig>): Promise<Slot> {

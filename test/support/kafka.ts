@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -99,18 +99,23 @@ export async function groupLag(groupId: string, topic: string): Promise<number> 
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-    let lag = 0n;
-    for (const end of ends) {
-      const done = byPartition.get(end.partition) ?? -1n;
-      lag += BigInt(end.high) - (done < 0n ? BigInt(end.low) : done);
-    }
-    return Number(lag);
+    return await lagOf(admin, groupId, topic);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The group's lag from the broker's committed offsets (a partition with none counts from its start). */
+export async function lagOf(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  let lag = 0n;
+  for (const end of ends) {
+    const done = byPartition.get(end.partition) ?? -1n;
+    lag += BigInt(end.high) - (done < 0n ? BigInt(end.low) : done);
+  }
+  return Number(lag);
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startBroker, stopBroker } from '../../../tools/kafka/kafka-broker';
+import { accountTotalsDeadLetterTopic, accountTotalsGroupId } from '../src/config/account-totals';
 import { AppProcess } from './demo/app-process';
 import { createDemoDatabase, type DemoDatabase } from './demo/database';
 import { forEachConcurrently, request } from './demo/http';
@@ -68,9 +69,9 @@ async function main(): Promise<boolean> {
 
   const topic = `orders-demo-${runId}`;
   const groupId = `orders-demo-${runId}`;
-  // The account-totals batch handler reads the same topic in its own group (as the app names it).
-  const totalsGroupId = `${groupId}-account-totals`;
-  const topics = [topic, `${topic}.dlq`, `${topic}.dlq.dlq`, `${topic}.account-totals.dlq`];
+  // The account-totals batch handler reads the same topic in its own group.
+  const totalsGroupId = accountTotalsGroupId(groupId);
+  const topics = [topic, `${topic}.dlq`, `${topic}.dlq.dlq`, accountTotalsDeadLetterTopic(topic)];
   // Both app processes listen on this port, so the client's URL survives the restart.
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;

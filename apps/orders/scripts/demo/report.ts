@@ -69,12 +69,8 @@ export async function observe(
     balances.push({ accountId, expected, actual: status === 200 ? body.balance : null });
   }
   const totals: Observed['totals'] = [];
-  for (const accountId of scenario.expectedBalances.keys()) {
-    const ofAccount = scenario.orders.filter((x) => x.accountId === accountId);
-    const expected = {
-      orders: ofAccount.length,
-      amount: ofAccount.reduce((sum, x) => sum + x.amount, 0),
-    };
+  for (const [accountId, amount] of scenario.expectedBalances) {
+    const expected = { orders: scenario.expectedOrderCounts.get(accountId) ?? 0, amount };
     const { status, body } = await request<{ orderCount: number; amountTotal: number }>(
       'GET',
       `${baseUrl}/accounts/${accountId}/totals`,
@@ -142,9 +138,7 @@ export function judge(scenario: Scenario, o: Observed): Verdict {
   const unexpectedDeadLetters = o.deadLetters.filter(
     (d) => !meantToFail.has(d.idempotencyKey ?? ''),
   ).length;
-  const totalsOk = o.totals.filter(
-    (t) => t.actual?.orders === t.expected.orders && t.actual.amount === t.expected.amount,
-  ).length;
+  const totalsOk = o.totals.filter(totalsMatch).length;
   const ok =
     lost.length === 0 &&
     appliedTwice === 0 &&
@@ -228,10 +222,7 @@ export function printReport(
   o.balances.forEach((b, i) => {
     const t = o.totals[i];
     const mark = b.actual === b.expected ? 'ok' : 'MISMATCH';
-    const totalsMark =
-      t.actual?.orders === t.expected.orders && t.actual.amount === t.expected.amount
-        ? 'ok'
-        : 'MISMATCH';
+    const totalsMark = totalsMatch(t) ? 'ok' : 'MISMATCH';
     const kept = t.actual ? `${t.actual.orders} orders / ${t.actual.amount}` : 'missing';
     out.push(
       `  ${b.accountId.padEnd(8)} balance ${String(b.actual ?? 'missing').padStart(6)}  expected ${String(b.expected).padStart(6)}  ${mark}` +
@@ -246,4 +237,8 @@ function label(scenario: Scenario, key: string | null): string {
   if (key === scenario.poison.idempotencyKey) return 'poison';
   if (key === scenario.invalid.orderId) return 'invalid';
   return key ?? '?';
+}
+
+function totalsMatch(t: Observed['totals'][number]): boolean {
+  return t.actual?.orders === t.expected.orders && t.actual.amount === t.expected.amount;
 }

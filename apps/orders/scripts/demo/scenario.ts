@@ -13,6 +13,8 @@ export interface Scenario {
   resends: number;
   /** Account id → the sum of its orders: the balance every account must end with. */
   expectedBalances: Map<string, number>;
+  /** Account id → how many orders it has: the count the account-totals handler must end with. */
+  expectedOrderCounts: Map<string, number>;
   /** Fails the consumer's validation (negative amount): must be dead-lettered, never applied. */
   invalid: DemoOrder;
   /** Not JSON at all: must be dead-lettered byte for byte. */
@@ -41,14 +43,18 @@ export function buildScenario(runId: string, orderCount: number, accountCount: n
   });
 
   const expectedBalances = new Map(accounts.map((a) => [a, 0]));
-  for (const o of orders)
+  const expectedOrderCounts = new Map(accounts.map((a) => [a, 0]));
+  for (const o of orders) {
     expectedBalances.set(o.accountId, (expectedBalances.get(o.accountId) ?? 0) + o.amount);
+    expectedOrderCounts.set(o.accountId, (expectedOrderCounts.get(o.accountId) ?? 0) + 1);
+  }
 
   return {
     orders,
     sends,
     resends,
     expectedBalances,
+    expectedOrderCounts,
     invalid: { orderId: `invalid-${runId}`, accountId: accounts[0], amount: -5 },
     // A JSON object opening, then bytes that are not UTF-8 at all.
     poison: {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { ORDERS_GROUP_ID } from './orders-group';
 import { ORDERS_TOPIC } from './orders-topic';
 
 /**
@@ -18,7 +19,7 @@ export class OrdersConfig {
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
-  readonly groupId = process.env.ORDERS_GROUP_ID || 'orders-app';
+  readonly groupId = ORDERS_GROUP_ID;
   readonly topic = ORDERS_TOPIC;
   /**
    * Kafka session timeout. A consumer killed with SIGKILL stays a group member this long, and a
