@@ -45,16 +45,9 @@ export class ClsTransactionRunner implements TransactionScope {
  * with the TypeORM adapter; undefined when it does not (the packages are optional).
  */
 export function findClsTransactionRunner(moduleRef: ModuleRef, dataSource: DataSource): ClsTransactionRunner | undefined {
-  let hostToken: unknown;
-  let clsToken: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    hostToken = require('@nestjs-cls/transactional').TransactionHost;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    clsToken = require('nestjs-cls').ClsService;
-  } catch {
-    return undefined;
-  }
+  const hostToken = loadedExport('@nestjs-cls/transactional', 'TransactionHost');
+  const clsToken = loadedExport('nestjs-cls', 'ClsService');
+  if (!hostToken || !clsToken) return undefined;
   try {
     const host = moduleRef.get(hostToken as never, { strict: false }) as TransactionHostLike;
     const cls = moduleRef.get(clsToken as never, { strict: false }) as ClsServiceLike;
@@ -62,4 +55,21 @@ export function findClsTransactionRunner(moduleRef: ModuleRef, dataSource: DataS
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An export of a package the app has already loaded; never loads it. An app that uses
+ * `TransactionHost` has imported both packages before its module is built. Loading `nestjs-cls`
+ * otherwise would cost every app that merely has it installed: on load it enters an
+ * AsyncLocalStorage, which turns on promise hooks for the whole process, a cost on every promise.
+ */
+function loadedExport(packageName: string, exportName: string): unknown {
+  let file: string;
+  try {
+    file = require.resolve(packageName);
+  } catch {
+    return undefined;
+  }
+  const exports = require.cache[file]?.exports as Record<string, unknown> | undefined;
+  return exports?.[exportName];
 }
