@@ -15,10 +15,14 @@ export interface BenchOptions {
   keyConcurrency: number;
   commit: CommitStrategy;
   partitionsConsumedConcurrently: number;
+  /** partitionsConsumedConcurrently of the second scenario (a, c, e, g with partitions at once). */
+  concurrentPcc: number;
   poolSize: number;
   ceilingSeconds: number;
   only?: string[];
   profile: boolean;
+  /** Contenders to profile whatever the targets say (`--profile d,f1`). */
+  profileIds: string[];
   doc: boolean;
 }
 
@@ -43,6 +47,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     return n;
   };
   const messages = num('messages', quick ? 5_000 : 100_000);
+  const partitions = num('partitions', 12);
   const commitName = args.get('commit') ?? 'batch';
   const commit: CommitStrategy =
     commitName === 'record'
@@ -68,9 +73,11 @@ export function parseArgs(argv: string[]): BenchOptions {
     'key-concurrency',
     'commit',
     'pcc',
+    'concurrent-pcc',
     'pool-size',
     'ceiling-seconds',
     'only',
+    'profile',
   ]);
   for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
   for (const name of flags)
@@ -78,7 +85,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       throw new Error(`unknown flag --${name}`);
   return {
     messages,
-    partitions: num('partitions', 12),
+    partitions,
     accounts: num('accounts', 1000),
     messageBytes: num('message-bytes', 1024),
     rates: (args.get('rates') ?? '500,2000').split(',').map((r) => {
@@ -97,6 +104,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     keyConcurrency: num('key-concurrency', 16),
     commit,
     partitionsConsumedConcurrently: num('pcc', 1),
+    concurrentPcc: num('concurrent-pcc', partitions),
     poolSize: num('pool-size', 20),
     ceilingSeconds: num('ceiling-seconds', quick ? 2 : 5),
     only: args
@@ -104,6 +112,10 @@ export function parseArgs(argv: string[]): BenchOptions {
       ?.split(',')
       .map((s) => s.trim()),
     profile: !flags.has('no-profile'),
+    profileIds: (args.get('profile') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     doc: !flags.has('no-doc'),
   };
 }

@@ -71,6 +71,8 @@ export interface BenchResults {
   dbCeiling: CeilingResult[];
   contenders: ContenderResult[];
   onePartition: ContenderResult[];
+  /** a, c, e, g again, each with `options.concurrentPcc` partitions at once (absent in older results). */
+  concurrent?: ContenderResult[];
   targets: TargetResult[];
   profiles: ContenderResult[];
   notes: string[];

@@ -22,6 +22,8 @@ export interface Contender {
   /** (g): maxRecords of its @AtLeastOnceBatchHandler. */
   batchHandlerRecords?: number;
   commit?: CommitStrategy;
+  /** partitionsConsumedConcurrently of this contender; unset: the run's `--pcc`. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface ContenderSettings {
@@ -97,4 +99,19 @@ export function libraryContenders(s: ContenderSettings, suffix = ''): Contender[
       commit: s.commit,
     },
   ];
+}
+
+/**
+ * The contenders the batch-mode targets compare, again with `pcc` partitions consumed at once by
+ * every one of them (kafkajs and the Nest transport as much as the library): ids `a-pcc`, ...
+ */
+export function concurrentPartitionContenders(s: ContenderSettings, pcc: number): Contender[] {
+  return mainContenders(s)
+    .filter((c) => ['a', 'c', 'e', 'g'].includes(c.id))
+    .map((c) => ({
+      ...c,
+      id: `${c.id}-pcc`,
+      label: `${c.label}, ${pcc} partitions at once`,
+      partitionsConsumedConcurrently: pcc,
+    }));
 }

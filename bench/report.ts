@@ -110,6 +110,16 @@ export function renderResults(r: BenchResults): string {
     (c.latency ?? []).filter((l) => l.note).map((l) => `- † ${c.id}: ${l.note}.`),
   );
   if (notes.length) lines.push(...notes, '');
+  const concurrent = r.concurrent ?? [];
+  if (concurrent.length)
+    lines.push(
+      `### ${o.concurrentPcc} partitions at once, every contender (backlog ${o.messages}, throughput only)`,
+      '',
+      `The contenders the batch-mode targets compare, again with \`partitionsConsumedConcurrently: ${o.concurrentPcc}\` for each of them (raw kafkajs and the Nest transport as much as the library); ratios against this scenario's own (a) and (c).`,
+      '',
+      mdTable(contenderHeaders([]), contenderTable(concurrent, [])),
+      '',
+    );
   lines.push(
     `### Key-level concurrency on one partition (backlog ${o.onePartitionMessages}, 1 partition)`,
     '',
@@ -134,7 +144,7 @@ export function renderResults(r: BenchResults): string {
     '',
     mdTable(
       ['id', 'check', 'detail'],
-      [...r.contenders, ...r.onePartition].map((c) => [
+      [...r.contenders, ...concurrent, ...r.onePartition].map((c) => [
         c.id,
         c.check.ok ? 'OK' : 'FAIL',
         c.check.detail,
@@ -154,7 +164,7 @@ export function renderResults(r: BenchResults): string {
     '',
   );
   if (r.profiles.length) {
-    lines.push('### CPU profiles of missed targets (`node --cpu-prof` on the consumer child)', '');
+    lines.push('### CPU profiles (`node --cpu-prof` on the consumer child; missed targets and `--profile`)', '');
     for (const p of r.profiles) lines.push(profileSection(p), '');
   }
   if (r.notes.length) lines.push(...r.notes.map((n) => `- ${n}`), '');

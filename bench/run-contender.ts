@@ -100,7 +100,8 @@ export async function runContender(
         processing: contender.processing,
         batchHandlerRecords: contender.batchHandlerRecords,
         commit: contender.commit,
-        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+        partitionsConsumedConcurrently:
+          contender.partitionsConsumedConcurrently ?? opts.partitionsConsumedConcurrently,
       },
       execArgv,
     );

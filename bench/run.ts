@@ -17,7 +17,12 @@ import { benchKafka, deleteTopic } from './bench-kafka';
 import { parseArgs } from './bench-options';
 import type { BenchResults, ContenderResult } from './bench-results';
 import { fmt, printTable } from './console-table';
-import { libraryContenders, mainContenders, type Contender } from './contenders';
+import {
+  concurrentPartitionContenders,
+  libraryContenders,
+  mainContenders,
+  type Contender,
+} from './contenders';
 import { summariseProfile } from './cpu-profile';
 import { BUILD_DIR, cleanup, log, RESULTS_DIR, ROOT } from './harness';
 import { contenderHeaders, contenderTable, writePerformanceDoc } from './report';
@@ -106,6 +111,8 @@ async function main(): Promise<void> {
           [
             { batch: 1, connections: 1, update: 'per-message' },
             { batch: 1, connections: 4, update: 'per-message' },
+            // What key concurrency could gain over one transaction at a time, without Kafka.
+            { batch: 1, connections: opts.keyConcurrency, update: 'per-message' },
             { batch: opts.batchRecords, connections: 1, update: 'per-message' },
             { batch: opts.batchRecords, connections: 1, update: 'set-based' },
             ...(opts.batchHandlerRecords !== opts.batchRecords
@@ -127,67 +134,69 @@ async function main(): Promise<void> {
       keyConcurrency: opts.keyConcurrency,
       commit: opts.commit,
     };
-    const contenders: ContenderResult[] = [];
-    for (const contender of mainContenders(settings).filter((c) => want(c.id))) {
-      log(`--- contender ${contender.id}: ${contender.label}`);
-      contenders.push(
-        await runContender(
-          {
-            contender,
-            partitions: opts.partitions,
-            messages: opts.messages,
-            latency: true,
-            tag: contender.id,
-          },
-          opts,
-          brokers,
-        ),
-      );
-    }
-    const a = contenders.find((r) => r.id === 'a');
-    const c = contenders.find((r) => r.id === 'c');
-    for (const r of contenders) {
-      r.vsA = ratio(r.messagesPerSec, a?.messagesPerSec);
-      r.vsC = ratio(r.messagesPerSec, c?.messagesPerSec);
-    }
+    /** Runs these contenders one after another; speeds relative to the set's own (a) and (c). */
+    const runAll = async (
+      list: Contender[],
+      scenario: string,
+      spec: { partitions: number; messages: number; latency: boolean },
+    ): Promise<ContenderResult[]> => {
+      const results: ContenderResult[] = [];
+      for (const contender of list.filter((x) => want(x.id))) {
+        log(`--- ${scenario} ${contender.id}: ${contender.label}`);
+        results.push(await runContender({ contender, ...spec, tag: contender.id }, opts, brokers));
+      }
+      const a = results.find((r) => r.id.startsWith('a'));
+      const c = results.find((r) => r.id.startsWith('c'));
+      for (const r of results) {
+        r.vsA = ratio(r.messagesPerSec, a?.messagesPerSec);
+        r.vsC = ratio(r.messagesPerSec, c?.messagesPerSec);
+      }
+      return results;
+    };
+    const contenders = await runAll(mainContenders(settings), 'contender', {
+      partitions: opts.partitions,
+      messages: opts.messages,
+      latency: true,
+    });
+    // Throughput only: the paced loads would not tell more than in the first scenario.
+    const concurrent = await runAll(
+      concurrentPartitionContenders(settings, opts.concurrentPcc),
+      `${opts.concurrentPcc} partitions at once:`,
+      { partitions: opts.partitions, messages: opts.messages, latency: false },
+    );
 
-    const onePartition: ContenderResult[] = [];
-    for (const contender of libraryContenders(settings, '1').filter(
-      (x) => (x.id === 'd1' || x.id === 'f1') && want(x.id),
-    )) {
-      log(`--- one-partition scenario ${contender.id}: ${contender.label}`);
-      onePartition.push(
-        await runContender(
-          {
-            contender,
-            partitions: 1,
-            messages: opts.onePartitionMessages,
-            latency: false,
-            tag: contender.id,
-          },
-          opts,
-          brokers,
-        ),
-      );
-    }
+    const onePartition = await runAll(
+      libraryContenders(settings, '1').filter((x) => x.id === 'd1' || x.id === 'f1'),
+      'one-partition scenario',
+      { partitions: 1, messages: opts.onePartitionMessages, latency: false },
+    );
 
-    const targets = evaluateTargets(contenders, onePartition);
+    const targets = evaluateTargets(contenders, onePartition, concurrent, opts.concurrentPcc, dbCeiling);
 
     // Profiles of the contenders behind missed targets.
     const profiles: ContenderResult[] = [];
     if (opts.profile) {
       const profileDir = path.join(RESULTS_DIR, `profiles-${stamp}`);
       const toProfile: Array<{ contender: Contender; partitions: number }> = [];
-      const all = [...mainContenders(settings), ...libraryContenders(settings, '1')];
-      for (const target of targets) {
-        if (target.pass !== false || !target.profile) continue;
-        const { id, partitions } = target.profile;
+      const all = [
+        ...mainContenders(settings),
+        ...libraryContenders(settings, '1'),
+        ...concurrentPartitionContenders(settings, opts.concurrentPcc),
+      ];
+      // The contenders behind missed targets, then those named by --profile.
+      const onOnePartition = new Set(libraryContenders(settings, '1').map((x) => x.id));
+      const wanted = [
+        ...targets.flatMap((t) => (t.pass === false && t.profile ? [t.profile.id] : [])),
+        ...opts.profileIds,
+      ];
+      for (const id of wanted) {
         const contender = all.find((x) => x.id === id);
-        if (contender && !toProfile.some((t) => t.contender.id === id))
-          toProfile.push({ contender, partitions: partitions === 1 ? 1 : opts.partitions });
+        if (!contender) throw new Error(`--profile: there is no contender ${id}`);
+        if (!toProfile.some((t) => t.contender.id === id))
+          toProfile.push({ contender, partitions: onOnePartition.has(id) ? 1 : opts.partitions });
       }
       for (const { contender, partitions } of toProfile) {
-        log(`--- CPU profile of ${contender.id} (target missed), ${opts.profileMessages} messages`);
+        log(`--- CPU profile of ${contender.id}, ${opts.profileMessages} messages`);
         fs.mkdirSync(profileDir, { recursive: true });
         const r = await runContender(
           {
@@ -227,6 +236,7 @@ async function main(): Promise<void> {
       dbCeiling,
       contenders,
       onePartition,
+      concurrent,
       targets,
       profiles,
       notes,
@@ -241,6 +251,10 @@ async function main(): Promise<void> {
     printTable(contenderHeaders(opts.rates), contenderTable(contenders, opts.rates));
     for (const r of contenders)
       for (const l of r.latency ?? []) if (l.note) console.log(`  * ${r.id}: ${l.note}`);
+    if (concurrent.length) {
+      console.log(`\n${opts.concurrentPcc} partitions at once (every contender), throughput only`);
+      printTable(contenderHeaders(opts.rates), contenderTable(concurrent, opts.rates));
+    }
     console.log(`\nOne partition (backlog ${opts.onePartitionMessages})`);
     printTable(contenderHeaders(opts.rates), contenderTable(onePartition, opts.rates));
     console.log(
@@ -257,7 +271,7 @@ async function main(): Promise<void> {
       ]),
     );
     console.log('\nChecks');
-    for (const r of [...contenders, ...onePartition])
+    for (const r of [...contenders, ...concurrent, ...onePartition])
       console.log(`  ${r.id}: ${r.check.ok ? 'OK  ' : 'FAIL'} ${r.check.detail}`);
     console.log('\nTargets');
     for (const t of targets)

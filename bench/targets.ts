@@ -1,11 +1,18 @@
 /** The performance targets, judged from the measured contenders, and the speed ratio they use. */
+import type { CeilingResult } from './bench-db';
 import type { ContenderResult, TargetResult } from './bench-results';
 
 export function ratio(x: number | null | undefined, y: number | null | undefined): number | null {
   return x && y ? x / y : null;
 }
 
-export function evaluateTargets(main: ContenderResult[], one: ContenderResult[]): TargetResult[] {
+export function evaluateTargets(
+  main: ContenderResult[],
+  one: ContenderResult[],
+  concurrent: ContenderResult[],
+  concurrentPcc: number,
+  ceiling: CeilingResult[],
+): TargetResult[] {
   const by = (rows: ContenderResult[], id: string) => rows.find((r) => r.id === id);
   const speed = (rows: ContenderResult[], id: string) => by(rows, id)?.messagesPerSec;
   const targets: TargetResult[] = [];
@@ -30,20 +37,38 @@ export function evaluateTargets(main: ContenderResult[], one: ContenderResult[])
   judge(`${g} >= 50% of raw kafkajs no-op (g/a)`, ratio(speed(main, 'g'), speed(main, 'a')), 0.5, percent, { id: 'g', partitions: 'all' });
   judge(`${e} >= 10x Nest Kafka transport (e/c)`, ratio(speed(main, 'e'), speed(main, 'c')), 10, times, { id: 'e', partitions: 'all' });
   judge(`${g} >= 10x Nest Kafka transport (g/c)`, ratio(speed(main, 'g'), speed(main, 'c')), 10, times, { id: 'g', partitions: 'all' });
+  if (concurrent.length) {
+    const at = `every contender with ${concurrentPcc} partitions at once`;
+    const r = (x: string, y: string) => ratio(speed(concurrent, `${x}-pcc`), speed(concurrent, `${y}-pcc`));
+    judge(`${e} >= 50% of raw kafkajs no-op, ${at} (e-pcc/a-pcc)`, r('e', 'a'), 0.5, percent, { id: 'e-pcc', partitions: 'all' });
+    judge(`${g} >= 50% of raw kafkajs no-op, ${at} (g-pcc/a-pcc)`, r('g', 'a'), 0.5, percent, { id: 'g-pcc', partitions: 'all' });
+    judge(`${e} >= 10x Nest Kafka transport, ${at} (e-pcc/c-pcc)`, r('e', 'c'), 10, times, { id: 'e-pcc', partitions: 'all' });
+    judge(`${g} >= 10x Nest Kafka transport, ${at} (g-pcc/c-pcc)`, r('g', 'c'), 10, times, { id: 'g-pcc', partitions: 'all' });
+  }
+  // The same statements straight from pg, N connections against one: what any concurrency could gain here.
+  const oneTx = ceiling.filter((c) => c.batch === 1 && c.update === 'per-message');
+  const single = oneTx.find((c) => c.connections === 1);
+  const widest = oneTx.reduce<CeilingResult | undefined>((w, c) => (!w || c.connections > w.connections ? c : w), undefined);
+  const dbScaling =
+    single && widest && widest !== single
+      ? ` (the database alone, same transactions from pg, ${widest.connections} connections vs 1: ${times(widest.messagesPerSec / single.messagesPerSec)})`
+      : '';
   judge(
     'key-concurrency >= 3x sequential on one partition (f1/d1)',
     ratio(speed(one, 'f1'), speed(one, 'd1')),
     3,
-    times,
+    (v) => times(v) + dbScaling,
     { id: 'f1', partitions: 1 },
   );
-  const library = main.filter((r) => ['d', 'e', 'f', 'g'].includes(r.id) && r.peakRssDrainMb);
+  const library = [...main, ...concurrent].filter(
+    (r) => ['d', 'e', 'f', 'g'].includes(r.id[0]) && r.peakRssDrainMb,
+  );
   const worst = library.reduce<ContenderResult | undefined>(
     (max, r) => (!max || (r.peakRssDrainMb ?? 0) > (max.peakRssDrainMb ?? 0) ? r : max),
     undefined,
   );
   targets.push({
-    name: `peak RSS < 300 MB while draining (library modes d, e, f, g, backlog ${main[0]?.backlog ?? '?'})`,
+    name: `peak RSS < 300 MB while draining (library modes d, e, f, g${concurrent.length ? ', e-pcc, g-pcc' : ''}, backlog ${main[0]?.backlog ?? '?'})`,
     pass: worst ? (worst.peakRssDrainMb ?? 0) < 300 : null,
     measured: worst ? `${(worst.peakRssDrainMb ?? 0).toFixed(0)} MB (${worst.id})` : 'not measured',
     profile: worst ? { id: worst.id, partitions: 'all' } : null,
