@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       { partitions: 1, messages: opts.onePartitionMessages, latency: false },
     );
 
-    const targets = evaluateTargets(contenders, onePartition, concurrent, opts.concurrentPcc, dbCeiling);
+    const targets = evaluateTargets(contenders, onePartition, concurrent, dbCeiling, opts);
 
     // Profiles of the contenders behind missed targets.
     const profiles: ContenderResult[] = [];
