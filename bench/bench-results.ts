@@ -47,7 +47,7 @@ export interface ContenderResult {
 export interface TargetResult {
   name: string;
   /** The contender to CPU-profile when the target is missed. */
-  profile: { id: string; partitions: 'all' | 1 } | null;
+  profile: { id: string } | null;
   pass: boolean | null;
   measured: string;
 }

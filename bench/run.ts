@@ -46,6 +46,22 @@ function buildChild(): void {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  const settings = {
+    batchRecords: opts.batchRecords,
+    batchHandlerRecords: opts.batchHandlerRecords,
+    keyConcurrency: opts.keyConcurrency,
+    commit: opts.commit,
+  };
+  const onOnePartition = new Set(libraryContenders(settings, '1').map((x) => x.id));
+  const every = [
+    ...mainContenders(settings),
+    ...libraryContenders(settings, '1'),
+    ...concurrentPartitionContenders(settings, opts.concurrentPcc),
+  ];
+  for (const id of opts.profileIds)
+    if (!every.some((x) => x.id === id))
+      throw new Error(`--profile: there is no contender ${id} (ids: ${every.map((x) => x.id).join(', ')})`);
+
   const startedAt = new Date();
   const loadAtStart = os.loadavg();
   buildChild();
@@ -128,12 +144,6 @@ async function main(): Promise<void> {
         `ceiling batch ${r.batch} x ${r.connections} conn (${r.update} update): ${r.transactionsPerSec.toFixed(0)} tx/s = ${r.messagesPerSec.toFixed(0)} msg/s`,
       );
 
-    const settings = {
-      batchRecords: opts.batchRecords,
-      batchHandlerRecords: opts.batchHandlerRecords,
-      keyConcurrency: opts.keyConcurrency,
-      commit: opts.commit,
-    };
     /** Runs these contenders one after another; speeds relative to the set's own (a) and (c). */
     const runAll = async (
       list: Contender[],
@@ -178,21 +188,14 @@ async function main(): Promise<void> {
     if (opts.profile) {
       const profileDir = path.join(RESULTS_DIR, `profiles-${stamp}`);
       const toProfile: Array<{ contender: Contender; partitions: number }> = [];
-      const all = [
-        ...mainContenders(settings),
-        ...libraryContenders(settings, '1'),
-        ...concurrentPartitionContenders(settings, opts.concurrentPcc),
-      ];
       // The contenders behind missed targets, then those named by --profile.
-      const onOnePartition = new Set(libraryContenders(settings, '1').map((x) => x.id));
       const wanted = [
         ...targets.flatMap((t) => (t.pass === false && t.profile ? [t.profile.id] : [])),
         ...opts.profileIds,
       ];
       for (const id of wanted) {
-        const contender = all.find((x) => x.id === id);
-        if (!contender) throw new Error(`--profile: there is no contender ${id}`);
-        if (!toProfile.some((t) => t.contender.id === id))
+        const contender = every.find((x) => x.id === id);
+        if (contender && !toProfile.some((t) => t.contender.id === id))
           toProfile.push({ contender, partitions: onOnePartition.has(id) ? 1 : opts.partitions });
       }
       for (const { contender, partitions } of toProfile) {
