@@ -83,6 +83,8 @@ export function parseArgs(argv: string[]): BenchOptions {
   for (const name of flags)
     if (!['quick', 'no-profile', 'no-doc'].includes(name))
       throw new Error(`unknown flag --${name}`);
+  if (flags.has('no-profile') && args.has('profile'))
+    throw new Error('--profile and --no-profile contradict each other');
   return {
     messages,
     partitions,

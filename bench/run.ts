@@ -128,7 +128,9 @@ async function main(): Promise<void> {
             { batch: 1, connections: 1, update: 'per-message' },
             { batch: 1, connections: 4, update: 'per-message' },
             // What key concurrency could gain over one transaction at a time, without Kafka.
-            { batch: 1, connections: opts.keyConcurrency, update: 'per-message' },
+            ...(![1, 4].includes(opts.keyConcurrency)
+              ? [{ batch: 1, connections: opts.keyConcurrency, update: 'per-message' as const }]
+              : []),
             { batch: opts.batchRecords, connections: 1, update: 'per-message' },
             { batch: opts.batchRecords, connections: 1, update: 'set-based' },
             ...(opts.batchHandlerRecords !== opts.batchRecords
@@ -168,9 +170,12 @@ async function main(): Promise<void> {
       messages: opts.messages,
       latency: true,
     });
-    // Throughput only: the paced loads would not tell more than in the first scenario.
+    // Throughput only: the paced loads would not tell more than in the first scenario. Skipped
+    // when it would repeat the first one.
     const concurrent = await runAll(
-      concurrentPartitionContenders(settings, opts.concurrentPcc),
+      opts.concurrentPcc === opts.partitionsConsumedConcurrently
+        ? []
+        : concurrentPartitionContenders(settings, opts.concurrentPcc),
       `${opts.concurrentPcc} partitions at once:`,
       { partitions: opts.partitions, messages: opts.messages, latency: false },
     );
