@@ -122,8 +122,9 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     expect(calls.length).toBeLessThan(40);
     expect(calls.every((c) => c.keys.length <= 120 && c.attempt === 1)).toBe(true);
     expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 400, duplicates: 130, deadLettered: 0, retries: 0 });
-    const committed = await committedOffsets(groupId, topic);
-    expect(Number(committed[0]) + Number(committed[1])).toBe(530);
+    // A partition that got none of the seven accounts has no commit (-1): it counts as 0.
+    const committed = Object.values(await committedOffsets(groupId, topic)).map((o) => Math.max(0, Number(o)));
+    expect(committed.reduce((sum, o) => sum + o, 0)).toBe(530);
   });
 
   it('a poison record in a chunk is dead-lettered alone; the rest are applied once', async () => {
