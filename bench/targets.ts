@@ -32,9 +32,6 @@ export function evaluateTargets(
     });
   const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
   const times = (v: number) => `${v.toFixed(2)}x`;
-  const e = 'batch-transaction, per-record handler (e)';
-  const g = 'batch handler, set-based UPDATE (g)';
-  judge(`${e} >= 50% of raw kafkajs no-op (e/a)`, ratio(speed(main, 'e'), speed(main, 'a')), 0.5, percent, { id: 'e' });
   // kafkajs fetches the next batch only when every partition's batch of the last fetch is handled,
   // and with one partition at a time the handling is serial too: fetching and decoding take what
   // they take in (a), and the database what it takes for these records at best (its ceiling).
@@ -44,17 +41,20 @@ export function evaluateTargets(
     a && db && opts.partitionsConsumedConcurrently === 1
       ? ` (one partition at a time bounds it at ${percent(1 / (1 / a + 1 / db.messagesPerSec) / a)}: (a)'s time plus the database ceiling's for ${db.batch}-message transactions)`
       : '';
-  judge(`${g} >= 50% of raw kafkajs no-op (g/a)`, ratio(speed(main, 'g'), a), 0.5, (v) => percent(v) + serialBound, { id: 'g' });
-  judge(`${e} >= 10x Nest Kafka transport (e/c)`, ratio(speed(main, 'e'), speed(main, 'c')), 10, times, { id: 'e' });
-  judge(`${g} >= 10x Nest Kafka transport (g/c)`, ratio(speed(main, 'g'), speed(main, 'c')), 10, times, { id: 'g' });
-  if (concurrent.length) {
-    const at = `every contender with ${opts.concurrentPcc} partitions at once`;
-    const r = (x: string, y: string) => ratio(speed(concurrent, `${x}-pcc`), speed(concurrent, `${y}-pcc`));
-    judge(`${e} >= 50% of raw kafkajs no-op, ${at} (e-pcc/a-pcc)`, r('e', 'a'), 0.5, percent, { id: 'e-pcc' });
-    judge(`${g} >= 50% of raw kafkajs no-op, ${at} (g-pcc/a-pcc)`, r('g', 'a'), 0.5, percent, { id: 'g-pcc' });
-    judge(`${e} >= 10x Nest Kafka transport, ${at} (e-pcc/c-pcc)`, r('e', 'c'), 10, times, { id: 'e-pcc' });
-    judge(`${g} >= 10x Nest Kafka transport, ${at} (g-pcc/c-pcc)`, r('g', 'c'), 10, times, { id: 'g-pcc' });
-  }
+  /** The batch modes against (a) and (c) of one scenario: ids carry its suffix (`e-pcc`, ...). */
+  const judgeBatchModes = (rows: ContenderResult[], suffix: string, scenario: string, gaNote: string) => {
+    const r = (x: string, y: string) => ratio(speed(rows, x + suffix), speed(rows, y + suffix));
+    const ids = (x: string, y: string) => `(${x}${suffix}/${y}${suffix})`;
+    const e = 'batch-transaction, per-record handler (e)';
+    const g = 'batch handler, set-based UPDATE (g)';
+    judge(`${e} >= 50% of raw kafkajs no-op${scenario} ${ids('e', 'a')}`, r('e', 'a'), 0.5, percent, { id: `e${suffix}` });
+    judge(`${g} >= 50% of raw kafkajs no-op${scenario} ${ids('g', 'a')}`, r('g', 'a'), 0.5, (v) => percent(v) + gaNote, { id: `g${suffix}` });
+    judge(`${e} >= 10x Nest Kafka transport${scenario} ${ids('e', 'c')}`, r('e', 'c'), 10, times, { id: `e${suffix}` });
+    judge(`${g} >= 10x Nest Kafka transport${scenario} ${ids('g', 'c')}`, r('g', 'c'), 10, times, { id: `g${suffix}` });
+  };
+  judgeBatchModes(main, '', '', serialBound);
+  if (concurrent.length)
+    judgeBatchModes(concurrent, '-pcc', `, every contender with ${opts.concurrentPcc} partitions at once`, '');
   // The same transactions straight from pg, as many connections as key concurrency uses against one.
   const oneTx = (connections: number) =>
     ceiling.find((c) => c.batch === 1 && c.update === 'per-message' && c.connections === connections);

@@ -18,8 +18,11 @@ describe.each(['postgres', 'sqlite'] as const)('a consumer killed between the DB
   });
   afterAll(() => db?.drop());
 
-  /** Five credits of one account on a fresh topic, and a worker config that kills after credit 2. */
-  async function fiveCredits(handler: WorkerConfig['handler']) {
+  /**
+   * Five credits of one account on a fresh topic, and a worker that is SIGKILLed right after the
+   * transaction holding credit 2 committed: credit 2 is in the database when it dies.
+   */
+  async function crashAfterCreditTwo(handler: WorkerConfig['handler']) {
     const topic = uniqueName('credits');
     const groupId = uniqueName('ledger');
     await createTopic(topic);
@@ -35,7 +38,11 @@ describe.each(['postgres', 'sqlite'] as const)('a consumer killed between the DB
       killAfterCommitOf: credits[2].id,
       killMarkerFile: path.join(os.tmpdir(), `${uniqueName('kill')}.marker`),
     };
-    return { config, credits, account };
+    const first = await WorkerProcess.start(WORKER, config);
+    expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: credits[2].id })).toBe(1);
+    const committed = Number((await committedOffsets(groupId, topic))[0]);
+    return { config, credits, account, committed };
   }
 
   /** A second worker finishes the stream: credit 2 comes back as a duplicate, every effect is once. */
@@ -57,28 +64,16 @@ describe.each(['postgres', 'sqlite'] as const)('a consumer killed between the DB
   }
 
   it('redelivers the message on restart, and the dedup record keeps the effect single', async () => {
-    const { config, credits, account } = await fiveCredits('per-record');
-    const first = await WorkerProcess.start(WORKER, config);
-    expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
-
-    // The crash window: credit 2 is in the database, but the broker has only offsets 0 and 1.
-    const entries = db.dataSource.getRepository(LedgerEntry);
-    expect(await entries.countBy({ idempotencyKey: credits[2].id })).toBe(1);
-    expect((await committedOffsets(config.groupId, config.topic))[0]).toBe('2');
-
+    const { config, credits, account, committed } = await crashAfterCreditTwo('per-record');
+    // The crash window: the broker has only offsets 0 and 1.
+    expect(committed).toBe(2);
     await restartAndCheck(config, credits, account);
   });
 
   it('a batch handler: redelivers the chunk on restart, and its dedup records keep every effect single', async () => {
-    const { config, credits, account } = await fiveCredits('batch');
-    const first = await WorkerProcess.start(WORKER, config);
-    expect(await first.exit()).toEqual({ code: null, signal: 'SIGKILL' });
-
-    // The crash window: credit 2's chunk is in the database, the broker's offset is not past it.
-    const entries = db.dataSource.getRepository(LedgerEntry);
-    expect(await entries.countBy({ idempotencyKey: credits[2].id })).toBe(1);
-    expect(Number((await committedOffsets(config.groupId, config.topic))[0])).toBeLessThanOrEqual(2);
-
+    const { config, credits, account, committed } = await crashAfterCreditTwo('batch');
+    // The crash window: the broker's offset is not past credit 2's chunk.
+    expect(committed).toBeLessThanOrEqual(2);
     await restartAndCheck(config, credits, account);
   });
 });

@@ -11,7 +11,7 @@ import {
   ReliableKafkaConfigurationError,
 } from '@reliable-kafka/nestjs';
 import { availableDatabaseKinds } from '../support/db/test-database';
-import { committedOffsets, createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
+import { committedCount, committedOffsets, createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
 import { type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
@@ -122,9 +122,8 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     expect(calls.length).toBeLessThan(40);
     expect(calls.every((c) => c.keys.length <= 120 && c.attempt === 1)).toBe(true);
     expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 400, duplicates: 130, deadLettered: 0, retries: 0 });
-    // A partition that got none of the seven accounts has no commit (-1): it counts as 0.
-    const committed = Object.values(await committedOffsets(groupId, topic)).map((o) => Math.max(0, Number(o)));
-    expect(committed.reduce((sum, o) => sum + o, 0)).toBe(530);
+    // A partition may have got none of the seven accounts, and so no commit.
+    expect(await committedCount(groupId, topic)).toBe(530);
   });
 
   it('a poison record in a chunk is dead-lettered alone; the rest are applied once', async () => {

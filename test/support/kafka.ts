@@ -94,6 +94,12 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
   }
 }
 
+/** Records committed by the group over all partitions (a partition with no commit, -1, counts 0). */
+export async function committedCount(groupId: string, topic: string): Promise<number> {
+  const offsets = Object.values(await committedOffsets(groupId, topic));
+  return offsets.reduce((sum, offset) => sum + Math.max(0, Number(offset)), 0);
+}
+
 /** Records not yet committed by the group, over all partitions: 0 means fully consumed. */
 export async function groupLag(groupId: string, topic: string): Promise<number> {
   const admin = testKafka().admin();

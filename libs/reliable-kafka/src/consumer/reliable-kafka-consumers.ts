@@ -22,7 +22,7 @@ import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
 import { prepareTopics } from '../kafka/topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
-import { type ClsTransactionRunner, findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
+import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
 import { TransactionRunner } from '../pipeline/transaction-runner';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
@@ -130,7 +130,7 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     });
     await this.sender.connect();
 
-    const transactions = new TransactionRunner(this.dataSource, this.clsTransactionRunner());
+    const transactions = new TransactionRunner(this.dataSource, findClsTransactionRunner(this.moduleRef, this.discovery, this.dataSource));
     const processor = new MessageProcessor(
       transactions,
       this.dedup,
@@ -221,20 +221,5 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     } finally {
       await runner.release();
     }
-  }
-
-  /**
-   * The app's TransactionHost, when it uses @nestjs-cls/transactional. A provider of that name that
-   * the lookup cannot reach (a bundled app, a second copy of the package) would leave services
-   * using `txHost.tx` outside the handler's transaction: say so rather than run that way silently.
-   */
-  private clsTransactionRunner(): ClsTransactionRunner | undefined {
-    const runner = findClsTransactionRunner(this.moduleRef, this.dataSource);
-    if (!runner && this.discovery.getProviders().some((wrapper) => wrapper.name === 'TransactionHost')) {
-      this.logger.warn(
-        "the app has a TransactionHost provider, but not the one @nestjs-cls/transactional exports here (is the package bundled, or installed twice?); handler transactions do not join it, so services writing through txHost.tx are not part of the dedup record's transaction",
-      );
-    }
-    return runner;
   }
 }

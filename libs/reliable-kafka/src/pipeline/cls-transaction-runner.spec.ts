@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import { ClsTransactionRunner, findClsTransactionRunner } from './cls-transaction-runner';
 
 const dataSource = {} as DataSource;
+/** An app without a provider named TransactionHost: nothing to warn about here. */
+const noProviders = { getProviders: () => [] };
 
 /** A ModuleRef that knows the given tokens (by identity), as Nest's does. */
 function moduleRefWith(providers: Map<unknown, unknown>): ModuleRef {
@@ -22,7 +24,7 @@ describe('findClsTransactionRunner', () => {
     expect(loaded('nestjs-cls')).toBe(false);
     expect(loaded('@nestjs-cls/transactional')).toBe(false);
 
-    expect(findClsTransactionRunner(moduleRefWith(new Map()), dataSource)).toBeUndefined();
+    expect(findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource)).toBeUndefined();
 
     expect(loaded('nestjs-cls')).toBe(false);
     expect(loaded('@nestjs-cls/transactional')).toBe(false);
@@ -38,7 +40,7 @@ describe('findClsTransactionRunner', () => {
       [ClsService, { runWith: (_store: object, fn: () => unknown) => fn() }],
     ]);
 
-    expect(findClsTransactionRunner(moduleRefWith(providers), dataSource)).toBeInstanceOf(ClsTransactionRunner);
-    expect(findClsTransactionRunner(moduleRefWith(new Map()), dataSource)).toBeUndefined();
+    expect(findClsTransactionRunner(moduleRefWith(providers), noProviders, dataSource)).toBeInstanceOf(ClsTransactionRunner);
+    expect(findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource)).toBeUndefined();
   });
 });

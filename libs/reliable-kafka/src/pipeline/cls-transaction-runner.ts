@@ -1,4 +1,5 @@
-import type { ModuleRef } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
+import type { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import type { TransactionScope } from './handler-transaction';
@@ -43,8 +44,26 @@ export class ClsTransactionRunner implements TransactionScope {
 /**
  * The app's default `TransactionHost` and `ClsService` when it uses `@nestjs-cls/transactional`
  * with the TypeORM adapter; undefined when it does not (the packages are optional).
+ *
+ * A provider of that name that the lookup cannot reach (a bundled app, a second copy of the
+ * package) would leave services using `txHost.tx` outside the handler's transaction: that is
+ * said in a warning rather than run that way silently.
  */
-export function findClsTransactionRunner(moduleRef: ModuleRef, dataSource: DataSource): ClsTransactionRunner | undefined {
+export function findClsTransactionRunner(
+  moduleRef: ModuleRef,
+  discovery: Pick<DiscoveryService, 'getProviders'>,
+  dataSource: DataSource,
+): ClsTransactionRunner | undefined {
+  const runner = lookUp(moduleRef, dataSource);
+  if (!runner && discovery.getProviders().some((wrapper) => wrapper.name === 'TransactionHost')) {
+    new Logger('ReliableKafka').warn(
+      "the app has a TransactionHost provider, but not the one @nestjs-cls/transactional exports here (is the package bundled, or installed twice?); handler transactions do not join it, so services writing through txHost.tx are not part of the dedup record's transaction",
+    );
+  }
+  return runner;
+}
+
+function lookUp(moduleRef: ModuleRef, dataSource: DataSource): ClsTransactionRunner | undefined {
   const hostToken = loadedExport('@nestjs-cls/transactional', 'TransactionHost');
   const clsToken = loadedExport('nestjs-cls', 'ClsService');
   if (!hostToken || !clsToken) return undefined;
