@@ -82,18 +82,14 @@ export class BatchTransactionProcessing {
   /** A per-record handler: one transaction and dedup insert around the chunk, each record through its chain. */
   private callPerRecord(prepared: PreparedRecord[], handler: HandlerDefinition): Promise<('processed' | 'duplicate')[]> {
     return this.transactions.run(async (manager) => {
-      const processedAt = Date.now();
-      const inserted = await this.dedup.tryInsertMany(
-        manager,
-        prepared.map(({ record, key }) => ({
-          handlerId: handler.id,
-          idempotencyKey: key,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          processedAt,
-        })),
-      );
+      const { topic, partition } = prepared[0].record;
+      const inserted = await this.dedup.tryInsertMany(manager, {
+        handlerId: handler.id,
+        topic,
+        partition,
+        processedAt: Date.now(),
+        entries: prepared.map(({ record, key }) => ({ idempotencyKey: key, offset: record.offset })),
+      });
       const ambient = { run: <T>(work: (m: typeof manager) => Promise<T>) => work(manager) };
       const results: ('processed' | 'duplicate')[] = [];
       for (const { record, payload, key } of prepared) {

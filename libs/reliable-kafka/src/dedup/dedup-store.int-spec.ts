@@ -51,16 +51,25 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
   it('many at once: returns the keys inserted, a repeated or existing key once, any characters kept', async () => {
     const awkward = ['m "quoted"', 'm back\\slash', 'm,comma', 'm {braces}', 'NULL', 'm ünï €', ' m spaced '];
     await db.dataSource.transaction((m) => store.tryInsert(m, record('m-existing')));
+    const processedAt = Date.now();
     const inserted = await db.dataSource.transaction((m) =>
-      store.tryInsertMany(m, [...awkward, 'm-existing', awkward[0]].map((key) => record(key))),
+      store.tryInsertMany(m, {
+        handlerId: 'Orders.handle',
+        topic: 'orders',
+        partition: 3,
+        processedAt,
+        entries: [...awkward, 'm-existing', awkward[0]].map((key, i) => ({ idempotencyKey: key, offset: String(9007199254740993n + BigInt(i)) })),
+      }),
     );
     expect([...inserted].sort()).toEqual([...awkward].sort());
     for (const key of awkward) expect(await count(key)).toBe(1);
-    // Offset beyond 2^53 and partition stored exactly (compared in SQL: drivers read bigints as numbers).
+    // Each row's offset (beyond 2^53) and the run's handler, topic, partition and time stored exactly
+    // (compared in SQL: drivers read bigints as numbers).
     const [row] = await db.dataSource.query(
       `SELECT COUNT(*) AS n FROM rk_dedup WHERE idempotency_key = ${kind === 'postgres' ? '$1' : '?'}
-       AND kafka_offset = 9007199254740993 AND kafka_partition = 3`,
-      ['NULL'],
+       AND kafka_offset = 9007199254740997 AND handler_id = 'Orders.handle' AND kafka_topic = 'orders'
+       AND kafka_partition = 3 AND processed_at = ${kind === 'postgres' ? '$2' : '?'}`,
+      ['NULL', processedAt],
     );
     expect(Number(row.n)).toBe(1);
   });

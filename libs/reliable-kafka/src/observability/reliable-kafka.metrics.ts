@@ -5,6 +5,7 @@ import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
 import type { DeliveryEvent, ReliableKafkaEventMap } from './reliable-kafka.events';
 import { ReliableKafkaEvents } from './reliable-kafka.events';
+import { RecordTally } from './record-tally';
 
 const DEFAULT_PREFIX = 'reliable_kafka_';
 const DEFAULT_DEDUP_COUNT_CACHE_MS = 30_000;
@@ -43,8 +44,11 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     const p = settings.prefix ?? DEFAULT_PREFIX;
     const delivery = ['group', 'topic', 'handler'] as const;
 
-    const processed = this.add(new Counter({ name: `${p}consumer_records_processed_total`, help: 'Records whose handler ran and whose transaction committed.', labelNames: delivery, registers: [] }));
-    const duplicates = this.add(new Counter({ name: `${p}consumer_duplicates_total`, help: 'Records skipped because their idempotency key was already processed.', labelNames: delivery, registers: [] }));
+    // Counted per record in a tally, added to the counters when scraped.
+    const processed = new RecordTally();
+    const duplicates = new RecordTally();
+    this.add(new Counter({ name: `${p}consumer_records_processed_total`, help: 'Records whose handler ran and whose transaction committed.', labelNames: delivery, registers: [], collect() { processed.drain((labels, n) => this.inc(labels, n)); } }));
+    this.add(new Counter({ name: `${p}consumer_duplicates_total`, help: 'Records skipped because their idempotency key was already processed.', labelNames: delivery, registers: [], collect() { duplicates.drain((labels, n) => this.inc(labels, n)); } }));
     const duration = this.add(new Histogram({ name: `${p}consumer_handler_duration_seconds`, help: 'Time from the start of a delivery to its transaction commit.', labelNames: delivery, buckets: settings.handlerDurationBuckets ?? HANDLER_BUCKETS, registers: [] }));
     const retries = this.add(new Counter({ name: `${p}consumer_retries_total`, help: 'Failed deliveries that will be retried, by reason (handler error or database unavailable).', labelNames: [...delivery, 'reason'], registers: [] }));
     const deadLettered = this.add(new Counter({ name: `${p}consumer_dead_lettered_total`, help: 'Records written to a dead-letter topic.', labelNames: delivery, registers: [] }));
@@ -135,11 +139,10 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     const labels = (e: DeliveryEvent) => ({ group: e.groupId, topic: e.record.topic, handler: e.handlerId });
     this.listen({
       processed: (e) => {
-        const of = labels(e);
-        processed.inc(of);
-        duration.observe(of, e.durationMs / 1000);
+        processed.add(e);
+        duration.observe(labels(e), e.durationMs / 1000);
       },
-      duplicate: (e) => duplicates.inc(labels(e)),
+      duplicate: (e) => duplicates.add(e),
       retry: (e) => retries.inc({ ...labels(e), reason: e.reason }),
       'dead-lettered': (e) => deadLettered.inc(labels(e)),
       'dead-letter-failed': (e) => deadLetterFailed.inc(labels(e)),

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { DedupRecord } from '../dedup/dedup-record';
+import type { DedupBatch, DedupRecord } from '../dedup/dedup-record';
 
 /** Runs work in a transaction: a new one, or one already open around a whole batch. */
 export interface TransactionScope {
@@ -11,9 +11,9 @@ export interface DedupInsert {
   tryInsert(manager: EntityManager, record: DedupRecord): Promise<boolean>;
 }
 
-/** The idempotency keys of `records` that were inserted (a repeated key is inserted once). */
+/** The idempotency keys of the run that were inserted (a repeated key is inserted once). */
 export interface DedupInsertMany {
-  tryInsertMany(manager: EntityManager, records: DedupRecord[]): Promise<Set<string>>;
+  tryInsertMany(manager: EntityManager, batch: DedupBatch): Promise<Set<string>>;
 }
 
 /** What the interceptors need to run one delivery: handed to them through the context, not DI. */

@@ -32,16 +32,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * (the first of a key repeated within the batch), and is not called when there are none.
    */
   private interceptBatch(batch: ReliableKafkaBatchContext, next: CallHandler): Observable<unknown> {
-    const processedAt = Date.now();
-    const rows = batch.delivered.map((r) => ({
+    const run = {
       handlerId: batch.handlerId,
-      idempotencyKey: r.idempotencyKey,
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      processedAt,
-    }));
-    return from(batch.transaction.dedup.tryInsertMany(batch.entityManager, rows)).pipe(
+      topic: batch.topic,
+      partition: batch.partition,
+      processedAt: Date.now(),
+      entries: batch.delivered,
+    };
+    return from(batch.transaction.dedup.tryInsertMany(batch.entityManager, run)).pipe(
       switchMap((inserted) => {
         // Set.delete: true for the first record of a key only; a repeat within the batch is a duplicate.
         batch.narrow((record) => inserted.delete(record.idempotencyKey));
