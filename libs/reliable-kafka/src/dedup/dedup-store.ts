@@ -98,7 +98,8 @@ class ReturningDedupStore extends DedupStore {
  * every row of the run shares (handler, topic, partition, time) as four plain ones, not as a VALUES
  * list of six parameters per row. The statement text and its parameter count do not grow with the
  * run, which makes a 500-row insert several times cheaper to parse and bind on the server, and the
- * shared values are not written, escaped and parsed once per row.
+ * shared values are not written, escaped and parsed once per row. The answer is the keys that were
+ * there already, the complement of `RETURNING`: in the common case no rows at all.
  */
 class PostgresDedupStore extends ReturningDedupStore {
   constructor(table: string) {
@@ -106,21 +107,22 @@ class PostgresDedupStore extends ReturningDedupStore {
   }
 
   override async tryInsertMany(manager: EntityManager, batch: DedupBatch): Promise<Set<string>> {
-    const returned: { idempotency_key: string }[] = await manager.query(
-      `INSERT INTO ${this.table} (${COLUMNS})
-       SELECT $1::varchar, run.key, $3::varchar, $4::int, run.kafka_offset, $6::bigint
-       FROM unnest($2::varchar[], $5::bigint[]) AS run(key, kafka_offset)
-       ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
-      [
-        batch.handlerId,
-        batch.entries.map((e) => e.idempotencyKey),
-        batch.topic,
-        batch.partition,
-        batch.entries.map((e) => e.offset),
-        batch.processedAt,
-      ],
+    const keys = batch.entries.map((e) => e.idempotencyKey);
+    // Only the keys recorded before come back (usually none), not a row for every key inserted.
+    const known: { idempotency_key: string }[] = await manager.query(
+      `WITH inserted AS (
+         INSERT INTO ${this.table} (${COLUMNS})
+         SELECT $1::varchar, run.key, $3::varchar, $4::int, run.kafka_offset, $6::bigint
+         FROM unnest($2::varchar[], $5::bigint[]) AS run(key, kafka_offset)
+         ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key
+       )
+       SELECT DISTINCT run.key AS idempotency_key FROM unnest($2::varchar[]) AS run(key)
+       WHERE run.key NOT IN (SELECT idempotency_key FROM inserted)`,
+      [batch.handlerId, keys, batch.topic, batch.partition, batch.entries.map((e) => e.offset), batch.processedAt],
     );
-    return new Set(returned.map((row) => row.idempotency_key));
+    const inserted = new Set(keys);
+    for (const row of known) inserted.delete(row.idempotency_key);
+    return inserted;
   }
 }
 
