@@ -9,6 +9,7 @@ import {
   Payload,
   ReliableKafkaBatchContext,
   ReliableKafkaConfigurationError,
+  ReliableKafkaEvents,
 } from '@reliable-kafka/nestjs';
 import { availableDatabaseKinds } from '../support/db/test-database';
 import { committedCount, committedOffsets, createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
@@ -198,6 +199,39 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 120, retries: 1, deadLettered: 0 });
     expect(calls.filter((c) => c.keys.length === 1 && c.keys[0] === flaky).map((c) => c.attempt)).toEqual([1, 2]);
     expect((await committedOffsets(groupId, topic))[0]).toBe('120');
+  });
+
+  it("each record's processed event (the handler-duration sample) reports the time of its whole call", async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic, 1);
+    const prefix = uniqueName('d');
+    const accounts = await openAccounts(prefix, 2);
+    const callMs = 60;
+
+    const durations: number[] = [];
+
+    @Injectable()
+    class Credits {
+      constructor(events: ReliableKafkaEvents) {
+        events.on('processed', (e) => durations.push(e.durationMs));
+      }
+
+      @AtLeastOnceBatchHandler({ topics: topic, maxRecords: 10 })
+      @Idempotent()
+      async apply(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
+        await new Promise((resolve) => setTimeout(resolve, callMs));
+        await applyCredits(batch.entityManager, credits, batch);
+      }
+    }
+
+    const credits: Credit[] = Array.from({ length: 30 }, (_, i) => ({ id: `${prefix}-${i}`, account: accounts[i % 2], amount: 1 }));
+    await produce(topic, credits.map((c) => creditMessage(c)));
+    const app = await ledger.start({ groupId: uniqueName('g'), providers: [Credits] });
+    await eventually(() => app.get(DeliveryStats).get().processed === 30, '30 processed');
+
+    // Not the call's time shared out among its records (60 ms / 10 records = 6 ms each).
+    expect(durations).toHaveLength(30);
+    expect(durations.filter((ms) => ms < callMs)).toEqual([]);
   });
 
   it('a bad maxRecords fails at bootstrap, naming the setting', async () => {

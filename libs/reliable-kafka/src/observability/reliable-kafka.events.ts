@@ -15,7 +15,10 @@ export interface DeliveryEvent {
  * fires after the handler's transaction committed and before its offset is committed.
  */
 export interface ReliableKafkaEventMap {
-  /** The handler ran and its transaction committed. */
+  /**
+   * The handler ran and its transaction committed. `durationMs`: from the start of the delivery to
+   * the commit; for a record of a batch transaction or batch handler call, the whole run's time.
+   */
   processed: [DeliveryEvent & { durationMs: number }];
   /** The key was already processed: the handler was skipped, the offset will be committed. */
   duplicate: [DeliveryEvent];
