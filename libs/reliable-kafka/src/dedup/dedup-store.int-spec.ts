@@ -101,6 +101,25 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
         expect([results[2 * i], results[2 * i + 1]].sort()).toEqual([false, true]);
       }
     });
+
+    it('two runs racing on overlapping keys: each key is reported inserted by exactly one of them', async () => {
+      // Same order in both runs: the second waits on the first's keys instead of deadlocking.
+      const keys = Array.from({ length: 30 }, (_, i) => `run-race-${String(i).padStart(2, '0')}`);
+      const run = (entries: string[]) => ({
+        handlerId: 'Orders.handle',
+        topic: 'orders',
+        partition: 3,
+        processedAt: Date.now(),
+        entries: entries.map((key, i) => ({ idempotencyKey: key, offset: String(i) })),
+      });
+      const [first, second] = await Promise.all([
+        db.dataSource.transaction((m) => store.tryInsertMany(m, run(keys.slice(0, 20)))),
+        db.dataSource.transaction((m) => store.tryInsertMany(m, run(keys.slice(10)))),
+      ]);
+      const both = [...first].filter((key) => second.has(key));
+      expect(both).toEqual([]);
+      expect([...first, ...second].sort()).toEqual(keys);
+    });
   }
 
   it('deletes expired records in bounded batches and keeps the rest', async () => {

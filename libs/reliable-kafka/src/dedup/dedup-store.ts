@@ -46,7 +46,8 @@ export abstract class DedupStore {
 /**
  * PostgreSQL and SQLite (3.35+): `INSERT ... ON CONFLICT DO NOTHING RETURNING`. A returned row
  * means inserted, none means a duplicate; the conflict never aborts the transaction. The two differ
- * only in how parameters are written and how a row is addressed for a bounded DELETE.
+ * in how parameters are written, how a row is addressed for a bounded DELETE, and PostgreSQL's
+ * multi-row insert (below), which answers with the keys that conflicted instead.
  */
 class ReturningDedupStore extends DedupStore {
   constructor(
@@ -116,8 +117,8 @@ class PostgresDedupStore extends ReturningDedupStore {
          FROM unnest($2::varchar[], $5::bigint[]) AS run(key, kafka_offset)
          ON CONFLICT (handler_id, idempotency_key) DO NOTHING RETURNING idempotency_key
        )
-       SELECT DISTINCT run.key AS idempotency_key FROM unnest($2::varchar[]) AS run(key)
-       WHERE run.key NOT IN (SELECT idempotency_key FROM inserted)`,
+       SELECT run.key AS idempotency_key FROM unnest($2::varchar[]) AS run(key)
+       EXCEPT SELECT idempotency_key FROM inserted`,
       [batch.handlerId, keys, batch.topic, batch.partition, batch.entries.map((e) => e.offset), batch.processedAt],
     );
     const inserted = new Set(keys);

@@ -39,8 +39,8 @@ export function toMessageRecord(topic: string, partition: number, message: Kafka
   const headers: Record<string, string | undefined> = {};
   const rawHeaders: Record<string, Buffer | undefined> = {};
   const given = message.headers ?? {};
-  // for...in, not Object.entries: no arrays allocated for every record's every header.
-  for (const name in given) {
+  // Object.keys, not Object.entries: one array per record instead of one more per header.
+  for (const name of Object.keys(given)) {
     const value = given[name];
     // kafkajs gives an array when a header name repeats; the last value wins, as in Kafka's lastHeader().
     const last = Array.isArray(value) ? value[value.length - 1] : value;
