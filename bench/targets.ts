@@ -79,7 +79,7 @@ export function evaluateTargets(
     undefined,
   );
   targets.push({
-    name: `peak RSS < 300 MB while draining (library modes ${library.map((r) => r.id).join(', ') || 'd, e, f, g'}, backlog ${main[0]?.backlog ?? '?'})`,
+    name: `peak RSS < 300 MB while draining (library modes ${library.map((r) => r.id).join(', ') || 'd, e, f, g'}, backlog ${library[0]?.backlog ?? main[0]?.backlog ?? '?'})`,
     pass: worst ? (worst.peakRssDrainMb ?? 0) < 300 : null,
     measured: worst ? `${(worst.peakRssDrainMb ?? 0).toFixed(0)} MB (${worst.id})` : 'not measured',
     profile: worst ? { id: worst.id } : null,
