@@ -51,6 +51,10 @@ export interface ScenarioOptions {
   seed: number;
   /** Bound of the whole scenario (production + consumption to lag 0). */
   timeoutMs: number;
+  /** The handler's processing mode (default sequential: one record, one transaction). */
+  processing?: FaultWorkerConfig['processing'];
+  /** Or a batch handler with this maxRecords. */
+  batchHandlerRecords?: number;
   /** The deliberately broken library: offsets committed before processing. */
   unsafeCommitBeforeProcess?: boolean;
   /** The deliberately broken worker: effects written outside the dedup transaction. */
@@ -147,6 +151,8 @@ export async function runScenario(
     groupId,
     dbUrl,
     transientFailurePercent: options.transientFailurePercent,
+    processing: options.processing,
+    batchHandlerRecords: options.batchHandlerRecords,
     unsafeBypassDedup: options.unsafeBypassDedup,
     // With the broken library, commit only at batch ends: a periodic commit in mid-batch would move
     // the committed offset back to the processed position before the kill and hide the loss by chance.

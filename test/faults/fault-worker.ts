@@ -12,16 +12,19 @@ import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
+  AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
   Ctx,
   Idempotent,
   NonRetriableError,
   Payload,
+  ReliableKafkaBatchContext,
   ReliableKafkaConsumers,
   ReliableKafkaContext,
   ReliableKafkaEvents,
   ReliableKafkaModule,
   type CommitStrategy,
+  type ProcessingOptions,
 } from '@reliable-kafka/nestjs';
 import { applyCredit } from '../support/ledger/credit';
 import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
@@ -33,6 +36,10 @@ export interface FaultWorkerConfig {
   /** postgres:// URL of the suite's own database. */
   dbUrl: string;
   commit?: CommitStrategy;
+  /** The handler's processing mode (default sequential). */
+  processing?: ProcessingOptions;
+  /** Instead: an `@AtLeastOnceBatchHandler` with this maxRecords, applying each credit of a call in turn. */
+  batchHandlerRecords?: number;
   partitionsConsumedConcurrently?: number;
   /** Percent (0..100) of keys whose handler fails transiently on its first delivery in a process. */
   transientFailurePercent?: number;
@@ -64,6 +71,12 @@ export function failsTransiently(key: string, percent: number): boolean {
   return createHash('sha1').update(key).digest().readUInt16BE(0) % 10_000 < percent * 100;
 }
 
+const RETRY = {
+  maxAttempts: 5,
+  maxTotalMs: 60_000,
+  backoff: { type: 'exponential' as const, initialMs: 50, maxMs: 1_000, jitter: 0.2 },
+};
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.RK_WORKER_CONFIG ?? '') as FaultWorkerConfig;
   const dataSource = new DataSource({
@@ -83,11 +96,8 @@ async function main(): Promise<void> {
   class FaultLedger {
     @AtLeastOnceHandler({
       topics: [config.topic],
-      retry: {
-        maxAttempts: 5,
-        maxTotalMs: 60_000,
-        backoff: { type: 'exponential', initialMs: 50, maxMs: 1_000, jitter: 0.2 },
-      },
+      processing: config.processing,
+      retry: RETRY,
     })
     @Idempotent()
     async credit(@Payload() message: FaultMessage, @Ctx() context: ReliableKafkaContext) {
@@ -105,6 +115,30 @@ async function main(): Promise<void> {
         failsTransiently(context.idempotencyKey, config.transientFailurePercent ?? 0)
       ) {
         throw new Error(`injected transient failure of ${context.idempotencyKey}`);
+      }
+    }
+  }
+
+  // The same ledger as a batch handler: the same writes per credit, one transaction per call.
+  @Injectable()
+  class FaultLedgerBatch {
+    @AtLeastOnceBatchHandler({ topics: [config.topic], maxRecords: config.batchHandlerRecords ?? 50, retry: RETRY })
+    @Idempotent()
+    async credit(@Payload() messages: FaultMessage[], @Ctx() batch: ReliableKafkaBatchContext) {
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i];
+        const record = batch.records[i];
+        const nth = ++handled;
+        // Fails the call; the library redoes its records one per call, and this one alone is dead-lettered.
+        if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
+        await applyCredit(batch.entityManager, message, record);
+        if (config.killInHandlerAt === nth) {
+          print(`KILL in-handler ${record.idempotencyKey}`);
+          process.kill(process.pid, 'SIGKILL');
+        }
+        if (batch.attempt === 1 && failsTransiently(record.idempotencyKey, config.transientFailurePercent ?? 0)) {
+          throw new Error(`injected transient failure of ${record.idempotencyKey}`);
+        }
       }
     }
   }
@@ -139,7 +173,7 @@ async function main(): Promise<void> {
         autoStart: false,
       }),
     ],
-    providers: [FaultLedger, ShutdownReporter],
+    providers: [config.batchHandlerRecords ? FaultLedgerBatch : FaultLedger, ShutdownReporter],
   })
   class FaultWorkerModule {}
 

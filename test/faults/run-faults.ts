@@ -1,6 +1,7 @@
 /**
  * Runner of the fault suite outside Jest: `npm run test:faults -- [--long|--medium] [--scenario
- * soak|kill|sigterm|rebalance|broker|database|handler|all] [--messages N] [--seed N]`.
+ * soak|kill|sigterm|rebalance|broker|database|handler|all] [--messages N] [--seed N]
+ * [--processing sequential|batch-transaction|key-concurrency|batch-handler]`.
  * Starts its own broker and PostgreSQL cluster, prints the report table, writes
  * test/faults/report.json, exits 1 when a contract is broken.
  */
@@ -43,6 +44,14 @@ async function main(): Promise<void> {
         log,
       };
       if (arg('--messages')) options.messages = Number(arg('--messages'));
+      const mode = arg('--processing');
+      if (mode) {
+        const modes = ['sequential', 'batch-transaction', 'key-concurrency', 'batch-handler'];
+        if (!modes.includes(mode)) throw new Error(`unknown --processing ${mode}; one of ${modes.join(', ')}`);
+        if (mode === 'batch-handler') options.batchHandlerRecords = 50;
+        else options.processing = { mode } as NonNullable<typeof options.processing>;
+        options.name = `${options.name}-${mode}`;
+      }
       if (arg('--rate')) options.produceRatePerSec = Number(arg('--rate'));
       log(
         `[faults] scenario ${options.name}: ${options.messages} messages, seed ${options.seed}, faults ${JSON.stringify(options.faults)}`,
