@@ -5,8 +5,9 @@ import type { PartitionRun } from './partition-run';
 /**
  * Records with different keys run concurrently (up to `maxConcurrency`), records with one key in
  * order. A record needing a retry stops new starts; after the in-flight ones end, everything
- * unfinished is fetched again from the lowest unfinished offset (records that finished after it
- * come back as duplicates and are skipped by their dedup records).
+ * unfinished is fetched again from the lowest unfinished offset. Records that had finished after
+ * it come back too: the offset tracker knows them, so they are not delivered again (after a
+ * restart or a rebalance it does not, and their dedup records skip them).
  */
 export async function processByKey(run: PartitionRun, processor: MessageProcessor, maxConcurrency: number): Promise<void> {
   const lastOfKey = new Map<string, Promise<void>>();
@@ -18,9 +19,14 @@ export async function processByKey(run: PartitionRun, processor: MessageProcesso
   for (const record of run.records) {
     while (active.size >= maxConcurrency) await Promise.race(active);
     if (halted()) break;
+    run.state.tracker.start(record.offset);
+    if (run.state.tracker.finishedBefore(record.offset)) {
+      // No earlier record of its key can be unfinished: a key's records finish in order.
+      await run.finished([record]);
+      continue;
+    }
     const key = keyOf(record);
     const previous = lastOfKey.get(key);
-    run.state.tracker.start(record.offset);
     const task = (async () => {
       if (previous) await previous;
       if (halted()) return;

@@ -57,4 +57,22 @@ describe('OffsetTracker', () => {
     expect(tracker.committable()).toBe('2');
     expect(tracker.inFlight).toBe(0);
   });
+
+  it('remembers what finished past abandoned work, once each, and commits over it when the gap is filled', () => {
+    const tracker = new OffsetTracker();
+    ['5', '6', '7', '8'].forEach((o) => tracker.start(o));
+    tracker.finish('5');
+    tracker.finish('7');
+    tracker.abandonUnfinished(); // 6 and 8 were unfinished: fetched again from 6
+    expect(tracker.committable()).toBe('6');
+    tracker.start('6');
+    expect(tracker.finishedBefore('6')).toBe(false);
+    tracker.start('7');
+    expect(tracker.finishedBefore('7')).toBe(true);
+    expect(tracker.finishedBefore('7')).toBe(false);
+    tracker.finish('7');
+    expect(tracker.committable()).toBe('6');
+    tracker.finish('6');
+    expect(tracker.committable()).toBe('8');
+  });
 });

@@ -7,6 +7,8 @@ export class OffsetTracker {
   /** Started and not yet released, in offset order. */
   private readonly started: bigint[] = [];
   private readonly finished = new Set<bigint>();
+  /** Finished past an unfinished one that was abandoned: fetched again, they need no second delivery. */
+  private readonly finishedAhead = new Set<bigint>();
   private next: bigint | null = null;
   private committed: bigint | null = null;
 
@@ -34,10 +36,23 @@ export class OffsetTracker {
     }
   }
 
-  /** Forget started-but-unfinished messages (they will be fetched again), e.g. after a failure. */
+  /**
+   * Forget started-but-unfinished messages (they will be fetched again), e.g. after a failure. Those
+   * that finished past them are fetched again too; they are remembered, see `finishedBefore`.
+   */
   abandonUnfinished(): void {
+    for (const offset of this.finished) this.finishedAhead.add(offset);
     this.started.length = 0;
     this.finished.clear();
+  }
+
+  /**
+   * True (once) for an offset that had finished when the messages before it were abandoned: its
+   * effect is committed or it was dead-lettered, so it is started and finished again without being
+   * delivered again (which would be a duplicate transaction, or a second dead letter).
+   */
+  finishedBefore(offset: string | bigint): boolean {
+    return this.finishedAhead.size > 0 && this.finishedAhead.delete(BigInt(offset));
   }
 
   /** The offset after the highest contiguous finished record, or null when none finished. */
