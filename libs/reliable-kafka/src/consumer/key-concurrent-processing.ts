@@ -6,8 +6,9 @@ import type { PartitionRun } from './partition-run';
  * Records with different keys run concurrently (up to `maxConcurrency`), records with one key in
  * order. A record needing a retry stops new starts; after the in-flight ones end, everything
  * unfinished is fetched again from the lowest unfinished offset. Records that had finished after
- * it come back too: the offset tracker knows them, so they are not delivered again (after a
- * restart or a rebalance it does not, and their dedup records skip them).
+ * it come back too: the offset tracker knows them, so they are not delivered again. (After a
+ * restart or a rebalance it does not: processed ones are skipped by their dedup records,
+ * dead-lettered ones are dead-lettered again.)
  */
 export async function processByKey(run: PartitionRun, processor: MessageProcessor, maxConcurrency: number): Promise<void> {
   const lastOfKey = new Map<string, Promise<void>>();
@@ -22,7 +23,13 @@ export async function processByKey(run: PartitionRun, processor: MessageProcesso
     run.state.tracker.start(record.offset);
     if (run.state.tracker.finishedBefore(record.offset)) {
       // No earlier record of its key can be unfinished: a key's records finish in order.
-      await run.finished([record]);
+      try {
+        await run.finished([record]);
+      } catch (error) {
+        // As for a task: wait for the in-flight ones below, then throw.
+        failure ??= error;
+        break;
+      }
       continue;
     }
     const key = keyOf(record);

@@ -75,4 +75,14 @@ describe('OffsetTracker', () => {
     tracker.finish('6');
     expect(tracker.committable()).toBe('8');
   });
+
+  it('forgets a remembered offset that does not come back (compacted away) once a later one is asked about', () => {
+    const tracker = new OffsetTracker();
+    ['5', '6', '7', '8'].forEach((o) => tracker.start(o));
+    tracker.finish('6');
+    tracker.finish('7');
+    tracker.abandonUnfinished(); // 6 and 7 remembered
+    expect(tracker.finishedBefore('7')).toBe(true); // 5 and 6 compacted away: 6 is forgotten
+    expect(tracker.finishedBefore('6')).toBe(false);
+  });
 });

@@ -52,7 +52,11 @@ export class OffsetTracker {
    * delivered again (which would be a duplicate transaction, or a second dead letter).
    */
   finishedBefore(offset: string | bigint): boolean {
-    return this.finishedAhead.size > 0 && this.finishedAhead.delete(BigInt(offset));
+    if (this.finishedAhead.size === 0) return false;
+    const value = BigInt(offset);
+    // Offsets come back in order: one below this one will not (compacted away): forget it.
+    for (const done of this.finishedAhead) if (done < value) this.finishedAhead.delete(done);
+    return this.finishedAhead.delete(value);
   }
 
   /** The offset after the highest contiguous finished record, or null when none finished. */
