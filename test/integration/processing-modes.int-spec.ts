@@ -15,6 +15,11 @@ import { applyCredit, type Credit, creditMessage } from '../support/ledger/credi
 import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
 
+const byKeyWithQuickRetry = {
+  processing: { mode: 'key-concurrency', maxConcurrency: 8 },
+  retry: { backoff: { type: 'fixed', delayMs: 50 } },
+} as const;
+
 describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processing modes on %s', (kind) => {
   const ledger = useLedgerApp(kind);
 
@@ -39,11 +44,7 @@ describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processi
 
     @Injectable()
     class ByKey {
-      @AtLeastOnceHandler({
-        topics: topic,
-        processing: { mode: 'key-concurrency', maxConcurrency: 8 },
-        retry: { backoff: { type: 'fixed', delayMs: 50 } },
-      })
+      @AtLeastOnceHandler({ topics: topic, ...byKeyWithQuickRetry })
       @Idempotent((m) => (m.payload as Credit).id)
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         await applyCredit(context.entityManager, credit, context);
@@ -92,11 +93,7 @@ describe.each(availableDatabaseKinds().filter((k) => k !== 'mariadb'))('processi
           events.on('retry', () => order.push('retry'));
         }
 
-        @AtLeastOnceHandler({
-          topics: topic,
-          processing: { mode: 'key-concurrency', maxConcurrency: 8 },
-          retry: { backoff: { type: 'fixed', delayMs: 50 } },
-        })
+        @AtLeastOnceHandler({ topics: topic, ...byKeyWithQuickRetry })
         @Idempotent((m) => (m.payload as Credit).id)
         async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
           if (credit.id === `${prefix}-poison`) throw new NonRetriableError('poison');
