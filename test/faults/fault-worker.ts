@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import {
   AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
@@ -92,53 +92,47 @@ async function main(): Promise<void> {
   let handled = 0;
   let committed = 0;
 
-  @Injectable()
-  class FaultLedger {
-    @AtLeastOnceHandler({
-      topics: [config.topic],
-      processing: config.processing,
-      retry: RETRY,
-    })
-    @Idempotent()
-    async credit(@Payload() message: FaultMessage, @Ctx() context: ReliableKafkaContext) {
-      // Taken before any await: handlers of other partitions run concurrently.
-      const nth = ++handled;
-      if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
-      const manager = config.unsafeBypassDedup ? dataSource.manager : context.entityManager;
-      await applyCredit(manager, message, context);
-      if (config.killInHandlerAt === nth) {
-        print(`KILL in-handler ${context.idempotencyKey}`);
-        process.kill(process.pid, 'SIGKILL');
-      }
-      if (
-        context.attempt === 1 &&
-        failsTransiently(context.idempotencyKey, config.transientFailurePercent ?? 0)
-      ) {
-        throw new Error(`injected transient failure of ${context.idempotencyKey}`);
-      }
+  /**
+   * One credit, in the handler's transaction (`manager`), with the suite's hooks: poison, the
+   * in-handler kill, the transient failure. A poison or a failure fails the whole call.
+   */
+  async function creditWithHooks(
+    message: FaultMessage,
+    at: { idempotencyKey: string; partition: number; offset: string },
+    attempt: number,
+    manager: EntityManager,
+  ): Promise<void> {
+    // Taken before any await: handlers of other partitions run concurrently.
+    const nth = ++handled;
+    if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
+    await applyCredit(config.unsafeBypassDedup ? dataSource.manager : manager, message, at);
+    if (config.killInHandlerAt === nth) {
+      print(`KILL in-handler ${at.idempotencyKey}`);
+      process.kill(process.pid, 'SIGKILL');
+    }
+    if (attempt === 1 && failsTransiently(at.idempotencyKey, config.transientFailurePercent ?? 0)) {
+      throw new Error(`injected transient failure of ${at.idempotencyKey}`);
     }
   }
 
-  // The same ledger as a batch handler: the same writes per credit, one transaction per call.
+  @Injectable()
+  class FaultLedger {
+    @AtLeastOnceHandler({ topics: [config.topic], processing: config.processing, retry: RETRY })
+    @Idempotent()
+    async credit(@Payload() message: FaultMessage, @Ctx() context: ReliableKafkaContext) {
+      await creditWithHooks(message, context, context.attempt, context.entityManager);
+    }
+  }
+
+  // The same ledger as a batch handler: the same writes per credit, one transaction per call (a
+  // failing credit fails the call; the library redoes its records one per call).
   @Injectable()
   class FaultLedgerBatch {
     @AtLeastOnceBatchHandler({ topics: [config.topic], maxRecords: config.batchHandlerRecords ?? 50, retry: RETRY })
     @Idempotent()
     async credit(@Payload() messages: FaultMessage[], @Ctx() batch: ReliableKafkaBatchContext) {
       for (let i = 0; i < messages.length; i++) {
-        const message = messages[i];
-        const record = batch.records[i];
-        const nth = ++handled;
-        // Fails the call; the library redoes its records one per call, and this one alone is dead-lettered.
-        if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
-        await applyCredit(batch.entityManager, message, record);
-        if (config.killInHandlerAt === nth) {
-          print(`KILL in-handler ${record.idempotencyKey}`);
-          process.kill(process.pid, 'SIGKILL');
-        }
-        if (batch.attempt === 1 && failsTransiently(record.idempotencyKey, config.transientFailurePercent ?? 0)) {
-          throw new Error(`injected transient failure of ${record.idempotencyKey}`);
-        }
+        await creditWithHooks(messages[i], batch.records[i], batch.attempt, batch.entityManager);
       }
     }
   }

@@ -21,26 +21,19 @@ export async function processByKey(run: PartitionRun, processor: MessageProcesso
     while (active.size >= maxConcurrency) await Promise.race(active);
     if (halted()) break;
     run.state.tracker.start(record.offset);
-    if (run.state.tracker.finishedBefore(record.offset)) {
-      // No earlier record of its key can be unfinished: a key's records finish in order.
-      try {
-        await run.finished([record]);
-      } catch (error) {
-        // As for a task: wait for the in-flight ones below, then throw.
-        failure ??= error;
-        break;
-      }
-      continue;
-    }
+    // Finished before an earlier record was sent back for a retry: only its offset is left to do.
+    const alreadyFinished = run.state.tracker.finishedBefore(record.offset);
     const key = keyOf(record);
     const previous = lastOfKey.get(key);
     const task = (async () => {
-      if (previous) await previous;
-      if (halted()) return;
-      const result = await processor.deliver(record, run.handler, run.state.deliveryFor(record.offset));
-      if (result.kind === 'retry') {
-        retryDelayMs = Math.max(retryDelayMs ?? 0, result.delayMs);
-        return;
+      if (!alreadyFinished) {
+        if (previous) await previous;
+        if (halted()) return;
+        const result = await processor.deliver(record, run.handler, run.state.deliveryFor(record.offset));
+        if (result.kind === 'retry') {
+          retryDelayMs = Math.max(retryDelayMs ?? 0, result.delayMs);
+          return;
+        }
       }
       await run.finished([record]);
     })().catch((error) => {
