@@ -12,3 +12,11 @@ export interface KafkaMessageRecord {
   rawHeaders: Record<string, Buffer | undefined>;
   timestamp: string;
 }
+
+/**
+ * An empty header map with no prototype (as Node's `IncomingMessage.headers`), so that a header
+ * named `__proto__` or `constructor` is an entry like any other instead of being lost.
+ */
+export function emptyHeaders<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
 import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
@@ -24,7 +24,7 @@ export class DeadLetterReplayer {
     if (!info) {
       throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
     }
-    const headers: Record<string, Buffer> = {};
+    const headers = emptyHeaders<Buffer>();
     for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
       if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }

@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
 
 /** Headers of a record moved to a retry topic. */
 export const RetryTopicHeaders = {
@@ -46,7 +46,7 @@ export function msUntilDue(record: KafkaMessageRecord, now = Date.now()): number
 
 /** The record's headers without the retry bookkeeping (for the dead-letter topic and replays). */
 export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer> {
-  const headers: Record<string, Buffer> = {};
+  const headers = emptyHeaders<Buffer>();
   for (const [name, value] of Object.entries(rawHeaders)) {
     if (value !== undefined && !RETRY_HEADER_NAMES.has(name)) headers[name] = value;
   }

@@ -10,7 +10,7 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
 import { DeliveryTimeoutError } from '../errors/delivery.errors';
 import type { OutgoingRecord, RecordSender, SentRecord } from './kafka-port';
 
@@ -36,8 +36,8 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
 const MAX_RETRY_PAUSE_MS = 1_000;
 
 export function toMessageRecord(topic: string, partition: number, message: KafkaMessage): KafkaMessageRecord {
-  const headers: Record<string, string | undefined> = {};
-  const rawHeaders: Record<string, Buffer | undefined> = {};
+  const headers = emptyHeaders<string | undefined>();
+  const rawHeaders = emptyHeaders<Buffer | undefined>();
   const given = message.headers ?? {};
   // Object.keys, not Object.entries: one array per record instead of one more per header.
   for (const name of Object.keys(given)) {
