@@ -46,7 +46,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       throw new Error(`--${name} must be a positive number, got ${v}`);
     return n;
   };
-  const messages = num('messages', quick ? 5_000 : 100_000);
+  const messages = num('messages', quick ? 5_000 : 200_000);
   const partitions = num('partitions', 12);
   const commitName = args.get('commit') ?? 'batch';
   const commit: CommitStrategy =
