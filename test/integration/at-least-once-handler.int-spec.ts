@@ -159,7 +159,7 @@ describe.each(availableDatabaseKinds())('@AtLeastOnceHandler on %s against the r
     await eventually(async () => (await committedOffsets(groupId, topic))[0] === '2', 'both offsets committed');
   });
 
-  it('sends undecodable bytes to the dead-letter topic byte for byte', async () => {
+  it('sends undecodable bytes to the dead-letter topic byte for byte, with every header', async () => {
     const topic = uniqueName('credits');
     await createTopic(topic);
 
@@ -173,12 +173,14 @@ describe.each(availableDatabaseKinds())('@AtLeastOnceHandler on %s against the r
 
     app = await startTestApp({ db, providers: [PoisonedLedger] });
     const poison = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x22, 0x80]);
-    await produce(topic, [{ key: 'poison', value: poison, headers: { 'idempotency-key': 'p-1' } }]);
+    // Any header name travels with it (a computed key: an own property named __proto__).
+    await produce(topic, [{ key: 'poison', value: poison, headers: { 'idempotency-key': 'p-1', ['__proto__']: 'kept' } }]);
     const stats = app.get(DeliveryStats);
     await eventually(() => stats.get().deadLettered === 1, 'poison dead-lettered');
 
     const [dead] = await readAll(`${topic}.dlq`, 1);
     expect(Buffer.compare(dead.value as Buffer, poison)).toBe(0);
+    expect(dead.headers['__proto__']).toBe('kept');
     expect(dead.headers[DeadLetterHeaders.errorClass]).toBe('PayloadDecodeError');
     expect(dead.headers[DeadLetterHeaders.errorCode]).toBe('RK_PAYLOAD_DECODE');
   });

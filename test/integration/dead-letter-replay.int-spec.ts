@@ -19,8 +19,9 @@ import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
 
 function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
-  const rawHeaders = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, Buffer.from(v)]));
-  return { topic, partition: read.partition, offset: read.offset, key: read.key, value: read.value, headers: read.headers, rawHeaders, timestamp: '0' };
+  const headers = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, v ?? undefined]));
+  const rawHeaders = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, v === null ? undefined : Buffer.from(v)]));
+  return { topic, partition: read.partition, offset: read.offset, key: read.key, value: read.value, headers, rawHeaders, timestamp: '0' };
 }
 
 describe('dead-letter handler and replay (postgres)', () => {
@@ -63,7 +64,8 @@ describe('dead-letter handler and replay (postgres)', () => {
 
     // A second copy of a dead letter (a crash after the dead-letter write re-dead-letters it).
     const dead = await readAll(`${topic}.dlq`, 3);
-    await produce(`${topic}.dlq`, [{ key: dead[0].key, value: dead[0].value, headers: dead[0].headers }]);
+    const copyHeaders = Object.fromEntries(Object.entries(dead[0].headers).map(([k, v]) => [k, v ?? undefined]));
+    await produce(`${topic}.dlq`, [{ key: dead[0].key, value: dead[0].value, headers: copyHeaders }]);
     await eventually(() => stats.get('LedgerDeadLetters.onDeadLetter').duplicates === 1, 'copy absorbed');
     expect(seen).toHaveLength(3);
 

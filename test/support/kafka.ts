@@ -48,7 +48,7 @@ export interface ReadRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string>;
+  headers: Record<string, string | null>;
 }
 
 /**
@@ -124,11 +124,16 @@ export async function lagOf(admin: Admin, groupId: string, topic: string): Promi
   return Number(lag);
 }
 
-export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+/**
+ * Header values as UTF-8, the last one when a name repeats; null for a header without a value. No
+ * prototype, so that any header name (`__proto__` included) reads back as it was written.
+ */
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string | null> {
+  const out = Object.create(null) as Record<string, string | null>;
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headers![name];
     const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) out[name] = last.toString();
+    out[name] = last == null ? null : last.toString();
   }
   return out;
 }

@@ -14,7 +14,7 @@ export interface KafkaMessageRecord {
 }
 
 /**
- * An empty header map with no prototype (as Node's `IncomingMessage.headers`), so that a header
+ * An empty header map with no prototype (as Node's `response.getHeaders()`), so that a header
  * named `__proto__` or `constructor` is an entry like any other instead of being lost.
  */
 export function emptyHeaders<T>(): Record<string, T> {

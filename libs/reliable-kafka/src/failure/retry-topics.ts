@@ -44,11 +44,14 @@ export function msUntilDue(record: KafkaMessageRecord, now = Date.now()): number
   return Number.isFinite(notBefore) && notBefore > now ? notBefore - now : 0;
 }
 
-/** The record's headers without the retry bookkeeping (for the dead-letter topic and replays). */
-export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer> {
-  const headers = emptyHeaders<Buffer>();
+/**
+ * The record's headers without the retry bookkeeping (for the dead-letter topic and replays);
+ * headers without a value stay, to be written without a value again.
+ */
+export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer | undefined> {
+  const headers = emptyHeaders<Buffer | undefined>();
   for (const [name, value] of Object.entries(rawHeaders)) {
-    if (value !== undefined && !RETRY_HEADER_NAMES.has(name)) headers[name] = value;
+    if (!RETRY_HEADER_NAMES.has(name)) headers[name] = value;
   }
   return headers;
 }

@@ -2,7 +2,8 @@
 export interface OutgoingRecord {
   key: Buffer | string | null;
   value: Buffer | string | null;
-  headers?: Record<string, Buffer | string>;
+  /** A header whose value is undefined has none (Kafka's null header); see the client for how it is written. */
+  headers?: Record<string, Buffer | string | undefined>;
   partition?: number;
 }
 

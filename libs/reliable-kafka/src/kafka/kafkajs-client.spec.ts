@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { RetryTopicHeaders, withoutRetryHeaders } from '../failure/retry-topics';
-import { toMessageRecord } from './kafkajs-client';
+import { toMessageRecord, withValues } from './kafkajs-client';
 
 function message(headers: KafkaMessage['headers']): KafkaMessage {
   return { key: Buffer.from('k'), value: Buffer.from('v'), offset: '7', timestamp: '1', attributes: 0, headers } as KafkaMessage;
@@ -8,9 +8,11 @@ function message(headers: KafkaMessage['headers']): KafkaMessage {
 
 describe('toMessageRecord', () => {
   it('keeps a header whose name is a property of plain objects as an ordinary entry', () => {
-    // kafkajs decodes headers with computed keys, so these arrive as own properties.
-    const given = { ['__proto__']: Buffer.from('p'), constructor: Buffer.from('c'), trace: Buffer.from('t') };
-    const record = toMessageRecord('orders', 3, message(given));
+    // What kafkajs's decoder gives for these names: it merges repeated names with
+    // `obj[key] === undefined ? value : [obj[key], value]` into a plain object, so the inherited
+    // Object.prototype and Object come first, in an array under an own (computed) key.
+    const given = { ['__proto__']: [Object.prototype, Buffer.from('p')], constructor: [Object, Buffer.from('c')], trace: Buffer.from('t') };
+    const record = toMessageRecord('orders', 3, message(given as unknown as KafkaMessage['headers']));
 
     expect(Object.keys(record.rawHeaders).sort()).toEqual(['__proto__', 'constructor', 'trace']);
     expect(record.headers['__proto__']).toBe('p');
@@ -23,8 +25,8 @@ describe('toMessageRecord', () => {
     expect(record.headers.tenant).toBe('b');
   });
 
-  it('gives a header without a value as undefined in both maps', () => {
-    const record = toMessageRecord('orders', 0, message({ empty: undefined }));
+  it('keeps a header without a value (null on the wire, as kafkajs decodes it) as undefined in both maps', () => {
+    const record = toMessageRecord('orders', 0, message({ empty: null } as unknown as KafkaMessage['headers']));
     expect(Object.keys(record.headers)).toEqual(['empty']);
     expect(record.headers.empty).toBeUndefined();
     expect(record.rawHeaders.empty).toBeUndefined();
@@ -32,10 +34,27 @@ describe('toMessageRecord', () => {
 });
 
 describe('withoutRetryHeaders', () => {
-  it('carries a header named __proto__ to the record it builds (dead-letter and retry topics)', () => {
-    const record = toMessageRecord('orders', 0, message({ ['__proto__']: Buffer.from('p'), [RetryTopicHeaders.attempts]: Buffer.from('2') }));
+  it('keeps every header but the retry bookkeeping: one named __proto__, one without a value', () => {
+    const given = { ['__proto__']: Buffer.from('p'), empty: null, [RetryTopicHeaders.attempts]: Buffer.from('2') };
+    const record = toMessageRecord('orders', 0, message(given as unknown as KafkaMessage['headers']));
     const carried = withoutRetryHeaders(record.rawHeaders);
-    expect(Object.keys(carried)).toEqual(['__proto__']);
+    expect(Object.keys(carried)).toEqual(['__proto__', 'empty']);
     expect(carried['__proto__']?.toString()).toBe('p');
+    expect(carried.empty).toBeUndefined();
+  });
+});
+
+describe('withValues (headers as kafkajs can write them)', () => {
+  it('gives a header without a value an empty one, keeping every name', () => {
+    const record = toMessageRecord('orders', 0, message({ ['__proto__']: Buffer.from('p'), empty: null } as unknown as KafkaMessage['headers']));
+    const written = withValues(withoutRetryHeaders(record.rawHeaders));
+    expect(Object.keys(written)).toEqual(['__proto__', 'empty']);
+    expect(written['__proto__'].toString()).toBe('p');
+    expect(Buffer.isBuffer(written.empty) && written.empty.length).toBe(0);
+  });
+
+  it('hands headers that all have values on as they are', () => {
+    const headers = { a: 'x', b: Buffer.from('y') };
+    expect(withValues(headers)).toBe(headers);
   });
 });

@@ -44,7 +44,8 @@ export function toMessageRecord(topic: string, partition: number, message: Kafka
     const value = given[name];
     // kafkajs gives an array when a header name repeats; the last value wins, as in Kafka's lastHeader().
     const last = Array.isArray(value) ? value[value.length - 1] : value;
-    const bytes = last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(last);
+    // A header without a value (null on the wire) is kept, as undefined in both maps.
+    const bytes = last == null ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(last);
     rawHeaders[name] = bytes;
     headers[name] = bytes?.toString('utf8');
   }
@@ -59,6 +60,22 @@ export function toMessageRecord(topic: string, partition: number, message: Kafka
     timestamp: message.timestamp,
   };
 }
+
+/**
+ * kafkajs 2.2 cannot write a header without a value (it measures the value's length before it
+ * checks for null), so such a header goes out with an empty value: its name is kept.
+ */
+export function withValues(headers: Record<string, Buffer | string | undefined>): Record<string, Buffer | string> {
+  let complete: Record<string, Buffer | string> | undefined;
+  for (const name of Object.keys(headers)) {
+    if (headers[name] !== undefined) continue;
+    complete ??= Object.assign(emptyHeaders<Buffer | string>(), headers);
+    complete[name] = EMPTY_VALUE;
+  }
+  return complete ?? (headers as Record<string, Buffer | string>);
+}
+
+const EMPTY_VALUE = Buffer.alloc(0);
 
 // ---------------------------------------------------------------------------------------------
 // The application producer (ReliableProducer, outbox relay): configurable, per-record metadata.
@@ -175,6 +192,7 @@ export class KafkajsProducerClient implements RecordSender {
     const metadata = records.some((r) => r.partition === undefined) ? await this.partitionMetadata(topic) : [];
     const placed = records.map((r) => ({
       ...r,
+      headers: r.headers && withValues(r.headers),
       partition:
         r.partition ??
         this.partitioner({ topic, partitionMetadata: metadata, message: { key: r.key, value: r.value } }),

@@ -21,7 +21,8 @@ import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
 const tracer = trace.getTracer('@reliable-kafka/nestjs');
 
 interface Pending {
-  record: OutgoingRecord;
+  /** Every header has a value here: the app's own and the identity and trace headers. */
+  record: OutgoingRecord & { headers: Record<string, string | Buffer> };
   message: ProducerMessage;
   idempotencyKey: string;
   messageId: string;
@@ -153,7 +154,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
       const { idempotencyKey, messageId, headers } = identityHeaders(topic, message, this.settings.idempotencyKey);
       const carrier: Record<string, string> = {};
       propagation.inject(spanContext, carrier);
-      const record: OutgoingRecord = {
+      const record: Pending['record'] = {
         key: message.key ?? null,
         value: encodeValue(topic, message.value),
         headers: { ...headers, ...carrier },
