@@ -15,6 +15,16 @@ interface SampleValue {
   value: number;
 }
 
+/** What prom-client's Registry (and its cluster aggregation) uses of a metric it holds. */
+export interface RegistryMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'histogram';
+  readonly aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: SampleValue[] }>;
+  reset(): void;
+}
+
 /**
  * The per-record handler-duration histogram, observed once for every processed record. It serves
  * the series of a prom-client Histogram (`_bucket` by `le`, `_sum`, `_count` for each group,
@@ -23,9 +33,9 @@ interface SampleValue {
  * labels on every observation, which at tens of thousands of records a second was the largest
  * metrics cost in the consumer's CPU profile.
  */
-export class DeliveryDurationHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
+export class DeliveryDurationHistogram implements RegistryMetric {
+  readonly type = 'histogram' as const;
+  readonly aggregator = 'sum' as const;
   private readonly bounds: number[];
   private readonly series: DeliverySeries<Counts>;
 
@@ -51,7 +61,7 @@ export class DeliveryDurationHistogram {
   }
 
   /** What a Registry reads when scraped: the name, help, type and samples of a histogram. */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: SampleValue[] }> {
+  async get(): ReturnType<RegistryMetric['get']> {
     const values: SampleValue[] = [];
     const bucket = `${this.name}_bucket`;
     for (const { labels, buckets, sum, count } of this.series.entries()) {

@@ -54,6 +54,7 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     this.add(new Counter({ name: `${p}consumer_records_processed_total`, help: 'Records whose handler ran and whose transaction committed.', labelNames: delivery, registers: [], collect() { processed.drain((labels, n) => this.inc(labels, n)); } }));
     this.add(new Counter({ name: `${p}consumer_duplicates_total`, help: 'Records skipped because their idempotency key was already processed.', labelNames: delivery, registers: [], collect() { duplicates.drain((labels, n) => this.inc(labels, n)); } }));
     const duration = new DeliveryDurationHistogram(`${p}consumer_handler_duration_seconds`, 'Time from the start of a delivery to its transaction commit.', settings.handlerDurationBuckets ?? HANDLER_BUCKETS);
+    // Registered as a prom-client metric: it has what the Registry uses of one (RegistryMetric).
     this.add(duration as unknown as Metric);
     const retries = this.add(new Counter({ name: `${p}consumer_retries_total`, help: 'Failed deliveries that will be retried, by reason (handler error or database unavailable).', labelNames: [...delivery, 'reason'], registers: [] }));
     const deadLettered = this.add(new Counter({ name: `${p}consumer_dead_lettered_total`, help: 'Records written to a dead-letter topic.', labelNames: delivery, registers: [] }));
