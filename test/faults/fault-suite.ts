@@ -184,10 +184,12 @@ export async function runScenario(
       Array.from({ length: options.workers }, (_, i) => {
         if (i === 0 && options.initialInHandlerKillAt !== undefined)
           return pool.add(false, { killInHandlerAt: options.initialInHandlerKillAt });
+        // Early in the run (the 20th-119th message of the worker), so that each kind is met even
+        // when a fast machine drains the scenario quickly.
         if (i === 1 && options.armAtStart)
-          return pool.add(false, { killAfterCommitAt: 50 + Math.floor(rnd() * 250) });
+          return pool.add(false, { killAfterCommitAt: 20 + Math.floor(rnd() * 100) });
         if (i === 2 && options.armAtStart)
-          return pool.add(false, { killInHandlerAt: 50 + Math.floor(rnd() * 250) });
+          return pool.add(false, { killInHandlerAt: 20 + Math.floor(rnd() * 100) });
         return pool.add(false);
       }),
     );

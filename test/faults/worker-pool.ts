@@ -7,6 +7,7 @@ import type { FaultWorkerConfig } from './fault-worker';
 import { sleep } from './sleep';
 
 const WORKER = 'test/faults/fault-worker.ts';
+const ARMED_PATIENCE_MS = 10_000;
 
 interface Slot {
   id: number;
@@ -141,19 +142,25 @@ export class WorkerPool {
     await this.supervisor;
   }
 
-  pick(rnd: () => number): Slot | undefined {
+  /** A ready worker, an unarmed one if any (or none, unless `armedToo`). */
+  pick(rnd: () => number, armedToo: boolean): Slot | undefined {
     const ready = this.slots.filter((s) => s.alive && !s.busy && !s.parked && !s.extra);
     const unarmed = ready.filter((s) => !s.armed);
-    const from = unarmed.length ? unarmed : ready;
+    const from = unarmed.length || !armedToo ? unarmed : ready;
     return from.length ? from[Math.floor(rnd() * from.length)] : undefined;
   }
 
-  /** A worker to hit, waiting a while if all are restarting right now. */
+  /**
+   * A worker to hit, waiting a while if all are restarting right now. While every ready worker is
+   * armed, it waits up to ARMED_PATIENCE_MS for one to fire its hook (and come back unarmed) before
+   * it takes an armed one: a kill would replace the hook, and the scenario would miss that kind.
+   */
   async pickWithin(rnd: () => number, ms: number): Promise<Slot | undefined> {
-    const until = Date.now() + ms;
+    const began = Date.now();
     for (;;) {
-      const slot = this.pick(rnd);
-      if (slot || Date.now() > until) return slot;
+      const waited = Date.now() - began;
+      const slot = this.pick(rnd, waited > ARMED_PATIENCE_MS);
+      if (slot || waited > ms) return slot;
       await sleep(200);
     }
   }
