@@ -24,7 +24,7 @@ export class DeadLetterPublisher {
     const error = failure.error as { name?: string; message?: string; code?: unknown } | undefined;
     // A record coming from a retry topic is reported where it first arrived.
     const origin = originOf(record);
-    const headers: Record<string, Buffer | string | undefined> = withoutRetryHeaders(record.rawHeaders);
+    const headers: Record<string, Buffer | string> = withoutRetryHeaders(record.rawHeaders);
     Object.assign(headers, {
       [DeadLetterHeaders.originalTopic]: origin.topic,
       [DeadLetterHeaders.originalPartition]: String(origin.partition),

@@ -24,7 +24,7 @@ export class DeadLetterReplayer {
     if (!info) {
       throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
     }
-    const headers = emptyHeaders<Buffer | undefined>();
+    const headers = emptyHeaders<Buffer>();
     for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
       if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }

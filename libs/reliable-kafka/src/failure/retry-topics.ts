@@ -45,13 +45,14 @@ export function msUntilDue(record: KafkaMessageRecord, now = Date.now()): number
 }
 
 /**
- * The record's headers without the retry bookkeeping (for the dead-letter topic and replays);
- * headers without a value stay, to be written without a value again.
+ * The record's headers without the retry bookkeeping (for the dead-letter topic and replays). A
+ * header without a value is left out: kafkajs cannot write one (it measures the value before it
+ * checks for null), and read back it is undefined either way.
  */
-export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer | undefined> {
-  const headers = emptyHeaders<Buffer | undefined>();
+export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer> {
+  const headers = emptyHeaders<Buffer>();
   for (const [name, value] of Object.entries(rawHeaders)) {
-    if (!RETRY_HEADER_NAMES.has(name)) headers[name] = value;
+    if (value !== undefined && !RETRY_HEADER_NAMES.has(name)) headers[name] = value;
   }
   return headers;
 }

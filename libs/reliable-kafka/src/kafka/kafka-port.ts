@@ -2,8 +2,7 @@
 export interface OutgoingRecord {
   key: Buffer | string | null;
   value: Buffer | string | null;
-  /** A header whose value is undefined has none (Kafka's null header); see the client for how it is written. */
-  headers?: Record<string, Buffer | string | undefined>;
+  headers?: Record<string, Buffer | string>;
   partition?: number;
 }
 

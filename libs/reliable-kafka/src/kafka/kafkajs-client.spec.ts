@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { RetryTopicHeaders, withoutRetryHeaders } from '../failure/retry-topics';
-import { toMessageRecord, withValues } from './kafkajs-client';
+import { toMessageRecord } from './kafkajs-client';
 
 function message(headers: KafkaMessage['headers']): KafkaMessage {
   return { key: Buffer.from('k'), value: Buffer.from('v'), offset: '7', timestamp: '1', attributes: 0, headers } as KafkaMessage;
@@ -34,27 +34,12 @@ describe('toMessageRecord', () => {
 });
 
 describe('withoutRetryHeaders', () => {
-  it('keeps every header but the retry bookkeeping: one named __proto__, one without a value', () => {
+  it('keeps every header with a value but the retry bookkeeping, one named __proto__ too', () => {
     const given = { ['__proto__']: Buffer.from('p'), empty: null, [RetryTopicHeaders.attempts]: Buffer.from('2') };
     const record = toMessageRecord('orders', 0, message(given as unknown as KafkaMessage['headers']));
     const carried = withoutRetryHeaders(record.rawHeaders);
-    expect(Object.keys(carried)).toEqual(['__proto__', 'empty']);
+    expect(Object.keys(carried)).toEqual(['__proto__']);
     expect(carried['__proto__']?.toString()).toBe('p');
-    expect(carried.empty).toBeUndefined();
   });
 });
 
-describe('withValues (headers as kafkajs can write them)', () => {
-  it('gives a header without a value an empty one, keeping every name', () => {
-    const record = toMessageRecord('orders', 0, message({ ['__proto__']: Buffer.from('p'), empty: null } as unknown as KafkaMessage['headers']));
-    const written = withValues(withoutRetryHeaders(record.rawHeaders));
-    expect(Object.keys(written)).toEqual(['__proto__', 'empty']);
-    expect(written['__proto__'].toString()).toBe('p');
-    expect(Buffer.isBuffer(written.empty) && written.empty.length).toBe(0);
-  });
-
-  it('hands headers that all have values on as they are', () => {
-    const headers = { a: 'x', b: Buffer.from('y') };
-    expect(withValues(headers)).toBe(headers);
-  });
-});

@@ -61,22 +61,6 @@ export function toMessageRecord(topic: string, partition: number, message: Kafka
   };
 }
 
-/**
- * kafkajs 2.2 cannot write a header without a value (it measures the value's length before it
- * checks for null), so such a header goes out with an empty value: its name is kept.
- */
-export function withValues(headers: Record<string, Buffer | string | undefined>): Record<string, Buffer | string> {
-  let complete: Record<string, Buffer | string> | undefined;
-  for (const name of Object.keys(headers)) {
-    if (headers[name] !== undefined) continue;
-    complete ??= Object.assign(emptyHeaders<Buffer | string>(), headers);
-    complete[name] = EMPTY_VALUE;
-  }
-  return complete ?? (headers as Record<string, Buffer | string>);
-}
-
-const EMPTY_VALUE = Buffer.alloc(0);
-
 // ---------------------------------------------------------------------------------------------
 // The application producer (ReliableProducer, outbox relay): configurable, per-record metadata.
 
@@ -192,7 +176,6 @@ export class KafkajsProducerClient implements RecordSender {
     const metadata = records.some((r) => r.partition === undefined) ? await this.partitionMetadata(topic) : [];
     const placed = records.map((r) => ({
       ...r,
-      headers: r.headers && withValues(r.headers),
       partition:
         r.partition ??
         this.partitioner({ topic, partitionMetadata: metadata, message: { key: r.key, value: r.value } }),

@@ -21,8 +21,7 @@ import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
 const tracer = trace.getTracer('@reliable-kafka/nestjs');
 
 interface Pending {
-  /** Every header has a value here: the app's own and the identity and trace headers. */
-  record: OutgoingRecord & { headers: Record<string, string | Buffer> };
+  record: OutgoingRecord;
   message: ProducerMessage;
   idempotencyKey: string;
   messageId: string;
@@ -154,7 +153,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
       const { idempotencyKey, messageId, headers } = identityHeaders(topic, message, this.settings.idempotencyKey);
       const carrier: Record<string, string> = {};
       propagation.inject(spanContext, carrier);
-      const record: Pending['record'] = {
+      const record: OutgoingRecord = {
         key: message.key ?? null,
         value: encodeValue(topic, message.value),
         headers: { ...headers, ...carrier },
