@@ -16,7 +16,7 @@ import {
 import { createTopic, eventually, produce, readAll, type ReadRecord, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
-import { LedgerEntry } from '../support/ledger/ledger.entities';
+import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
 
 function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
   const headers = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, v ?? undefined]));
@@ -78,5 +78,46 @@ describe('dead-letter handler and replay (postgres)', () => {
 
     const entries = ledger.db.dataSource.getRepository(LedgerEntry);
     for (const credit of credits) expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
+  });
+
+  it('keys a record sent with an empty idempotency-key header by its coordinates, in its dead letter and in a double replay', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    let ledgerOpen = false;
+    const seen: string[] = [];
+
+    @Injectable()
+    class HeaderKeyedLedger {
+      @AtLeastOnceHandler(topic)
+      @Idempotent()
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        if (!ledgerOpen) throw new NonRetriableError('ledger closed');
+        await applyCredit(context.entityManager, credit, context);
+      }
+    }
+
+    @Injectable()
+    class HeaderKeyedDeadLetters {
+      @DeadLetterHandler(topic)
+      async onDeadLetter(@Ctx() context: ReliableKafkaContext) {
+        seen.push(context.idempotencyKey);
+      }
+    }
+
+    const app = await ledger.start({ providers: [HeaderKeyedLedger, HeaderKeyedDeadLetters] });
+    const stats = app.get(DeliveryStats);
+    const credit = { id: uniqueName('c'), account: uniqueName('acct'), amount: 7 };
+    await produce(topic, [{ ...creditMessage(credit), headers: { 'idempotency-key': '' } }]);
+    await eventually(() => seen.length === 1, 'dead letter handled');
+    expect(seen).toEqual([`${topic}/0/0`]);
+
+    ledgerOpen = true;
+    const [dead] = await readAll(`${topic}.dlq`, 1);
+    const replayer = app.get(DeadLetterReplayer);
+    await replayer.replay(asRecord(`${topic}.dlq`, dead));
+    await replayer.replay(asRecord(`${topic}.dlq`, dead));
+    await eventually(() => stats.get('HeaderKeyedLedger.credit').processed === 1 && stats.get('HeaderKeyedLedger.credit').duplicates === 1, 'replays applied once');
+    const account = await ledger.db.dataSource.getRepository(LedgerAccount).findOneBy({ id: credit.account });
+    expect(account?.balance).toBe(7);
   });
 });

@@ -42,11 +42,12 @@ export function readDeadLetterInfo(record: KafkaMessageRecord): DeadLetterInfo |
 
 /**
  * The idempotency key of the ORIGINAL record: its own header, else its coordinates, which is the
- * key a consumer used by default. Every copy of one dead-lettered record has the same key, so a
- * record dead-lettered twice (a crash after the dead-letter write) is handled once.
+ * key a consumer used by default (an empty header counts as none there too). Every copy of one
+ * dead-lettered record has the same key, so a record dead-lettered twice (a crash after the
+ * dead-letter write) is handled once, and a replay is keyed as the original was.
  */
 export function originalIdempotencyKey(record: KafkaMessageRecord): string | undefined {
   const info = readDeadLetterInfo(record);
   if (!info) return undefined;
-  return record.headers[IDEMPOTENCY_KEY_HEADER] ?? `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`;
+  return record.headers[IDEMPOTENCY_KEY_HEADER] || `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`;
 }
