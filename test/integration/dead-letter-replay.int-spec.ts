@@ -19,8 +19,9 @@ import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
 
 function asRecord(topic: string, read: ReadRecord): KafkaMessageRecord {
-  const headers = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, v ?? undefined]));
-  const rawHeaders = Object.fromEntries(Object.entries(read.headers).map(([k, v]) => [k, v === null ? undefined : Buffer.from(v)]));
+  const valued = Object.entries(read.headers).filter((entry): entry is [string, string] => entry[1] !== null);
+  const headers = Object.fromEntries(valued);
+  const rawHeaders = Object.fromEntries(valued.map(([k, v]) => [k, Buffer.from(v)]));
   return { topic, partition: read.partition, offset: read.offset, key: read.key, value: read.value, headers, rawHeaders, timestamp: '0' };
 }
 
@@ -64,7 +65,7 @@ describe('dead-letter handler and replay (postgres)', () => {
 
     // A second copy of a dead letter (a crash after the dead-letter write re-dead-letters it).
     const dead = await readAll(`${topic}.dlq`, 3);
-    const copyHeaders = Object.fromEntries(Object.entries(dead[0].headers).map(([k, v]) => [k, v ?? undefined]));
+    const copyHeaders = Object.fromEntries(Object.entries(dead[0].headers).filter((entry): entry is [string, string] => entry[1] !== null));
     await produce(`${topic}.dlq`, [{ key: dead[0].key, value: dead[0].value, headers: copyHeaders }]);
     await eventually(() => stats.get('LedgerDeadLetters.onDeadLetter').duplicates === 1, 'copy absorbed');
     expect(seen).toHaveLength(3);
@@ -80,7 +81,11 @@ describe('dead-letter handler and replay (postgres)', () => {
     for (const credit of credits) expect(await entries.countBy({ idempotencyKey: credit.id })).toBe(1);
   });
 
-  it('keys a record sent with an empty idempotency-key header by its coordinates, in its dead letter and in a double replay', async () => {
+  // Keyed by coordinates: the idempotency-key header empty, or the handler's own key header missing.
+  it.each([
+    { header: 'idempotency-key', sent: { 'idempotency-key': '' } },
+    { header: 'x-credit-id', sent: {} },
+  ])('keys a record whose $header header is missing or empty by its coordinates, in its dead letter and in a double replay', async ({ header, sent }) => {
     const topic = uniqueName('credits');
     await createTopic(topic);
     let ledgerOpen = false;
@@ -89,7 +94,7 @@ describe('dead-letter handler and replay (postgres)', () => {
     @Injectable()
     class HeaderKeyedLedger {
       @AtLeastOnceHandler(topic)
-      @Idempotent()
+      @Idempotent({ header })
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         if (!ledgerOpen) throw new NonRetriableError('ledger closed');
         await applyCredit(context.entityManager, credit, context);
@@ -107,7 +112,7 @@ describe('dead-letter handler and replay (postgres)', () => {
     const app = await ledger.start({ providers: [HeaderKeyedLedger, HeaderKeyedDeadLetters] });
     const stats = app.get(DeliveryStats);
     const credit = { id: uniqueName('c'), account: uniqueName('acct'), amount: 7 };
-    await produce(topic, [{ ...creditMessage(credit), headers: { 'idempotency-key': '' } }]);
+    await produce(topic, [{ ...creditMessage(credit), headers: sent }]);
     await eventually(() => seen.length === 1, 'dead letter handled');
     expect(seen).toEqual([`${topic}/0/0`]);
 

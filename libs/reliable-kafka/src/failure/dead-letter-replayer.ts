@@ -5,13 +5,13 @@ import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
-import { withoutRetryHeaders } from './retry-topics';
+import { RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
 
 const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 
 /**
  * Sends a dead-lettered record back to its original topic: same key, same value, original headers
- * (the dead-letter ones removed) and the original idempotency key. A replay is therefore itself
+ * (the dead-letter ones removed), the original idempotency key and the original coordinates. A replay is therefore itself
  * idempotent: replaying twice, or replaying a record the consumer did apply meanwhile, applies
  * its effect once, because the consumer's dedup record has that key.
  */
@@ -29,6 +29,13 @@ export class DeadLetterReplayer {
       if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }
     headers[IDEMPOTENCY_KEY_HEADER] = Buffer.from(originalIdempotencyKey(record) as string);
+    // Where the record first arrived, as a retry topic's copy says it: a handler that keys by
+    // coordinates (its key header missing or empty) keys the replay as it keyed the original, not
+    // by the replay's own offset, and a failure of the replay is reported where the record arrived.
+    headers[RetryTopicHeaders.originalTopic] = Buffer.from(info.originalTopic);
+    headers[RetryTopicHeaders.originalPartition] = Buffer.from(String(info.originalPartition));
+    headers[RetryTopicHeaders.originalOffset] = Buffer.from(info.originalOffset);
+    if (info.originalTimestamp !== undefined) headers[RetryTopicHeaders.originalTimestamp] = Buffer.from(info.originalTimestamp);
     await this.consumers.recordSender().send(toTopic ?? info.originalTopic, [
       { key: record.key, value: record.value, headers },
     ]);
