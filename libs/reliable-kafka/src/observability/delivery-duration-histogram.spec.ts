@@ -15,7 +15,7 @@ function scrapeBoth(observations: Array<[DeliveryEvent, number]>, buckets = BUCK
   ours.registerMetric(histogram as unknown as Metric);
   for (const [e, seconds] of observations) {
     reference.observe({ group: e.groupId, topic: e.record.topic, handler: e.handlerId }, seconds);
-    histogram.observe(e, seconds);
+    histogram.observeDelivery(e, seconds);
   }
   const lines = async (registry: Registry) => (await registry.metrics()).trim().split('\n').sort();
   return { theirs: lines(theirs), ours: lines(ours), histogram, registry: ours };
@@ -46,7 +46,7 @@ describe('DeliveryDurationHistogram', () => {
     const { histogram, registry } = scrapeBoth([[event('g', 'H.handle', 't'), 0.2]]);
     registry.resetMetrics();
     expect(await registry.metrics()).not.toContain('_count');
-    histogram.observe(event('g', 'H.handle', 't'), 0.2);
+    histogram.observeDelivery(event('g', 'H.handle', 't'), 0.2);
     expect(await registry.metrics()).toContain('rk_duration_seconds_count{group="g",topic="t",handler="H.handle"} 1');
   });
 });

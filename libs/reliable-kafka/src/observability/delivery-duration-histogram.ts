@@ -48,7 +48,8 @@ export class DeliveryDurationHistogram implements RegistryMetric {
     this.series = new DeliverySeries((labels) => ({ labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
   }
 
-  observe(event: DeliveryEvent, seconds: number): void {
+  /** One processed record's duration (not prom-client's `observe(labels, value)`). */
+  observeDelivery(event: DeliveryEvent, seconds: number): void {
     const counts = this.series.of(event);
     counts.sum += seconds;
     counts.count++;

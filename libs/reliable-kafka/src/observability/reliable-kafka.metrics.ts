@@ -146,7 +146,7 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     this.listen({
       processed: (e) => {
         processed.add(e);
-        duration.observe(e, e.durationMs / 1000);
+        duration.observeDelivery(e, e.durationMs / 1000);
       },
       duplicate: (e) => duplicates.add(e),
       retry: (e) => retries.inc({ ...labels(e), reason: e.reason }),
