@@ -5,15 +5,15 @@ import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
-import { RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
+import { originHeaders, withoutRetryHeaders } from './retry-topics';
 
 const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 
 /**
  * Sends a dead-lettered record back to its original topic: same key, same value, original headers
- * (the dead-letter ones removed), the original idempotency key and the original coordinates. A replay is therefore itself
- * idempotent: replaying twice, or replaying a record the consumer did apply meanwhile, applies
- * its effect once, because the consumer's dedup record has that key.
+ * (the dead-letter ones removed), the original idempotency key and the original coordinates. A
+ * replay is therefore itself idempotent: replaying twice, or replaying a record the consumer did
+ * apply meanwhile, applies its effect once, because the consumer's dedup record has that key.
  */
 @Injectable()
 export class DeadLetterReplayer {
@@ -24,18 +24,16 @@ export class DeadLetterReplayer {
     if (!info) {
       throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
     }
-    const headers = emptyHeaders<Buffer>();
+    const headers = emptyHeaders<Buffer | string>();
     for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
       if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }
-    headers[IDEMPOTENCY_KEY_HEADER] = Buffer.from(originalIdempotencyKey(record) as string);
+    headers[IDEMPOTENCY_KEY_HEADER] = originalIdempotencyKey(record, info) as string;
     // Where the record first arrived, as a retry topic's copy says it: a handler that keys by
     // coordinates (its key header missing or empty) keys the replay as it keyed the original, not
     // by the replay's own offset, and a failure of the replay is reported where the record arrived.
-    headers[RetryTopicHeaders.originalTopic] = Buffer.from(info.originalTopic);
-    headers[RetryTopicHeaders.originalPartition] = Buffer.from(String(info.originalPartition));
-    headers[RetryTopicHeaders.originalOffset] = Buffer.from(info.originalOffset);
-    if (info.originalTimestamp !== undefined) headers[RetryTopicHeaders.originalTimestamp] = Buffer.from(info.originalTimestamp);
+    const { originalTopic: topic, originalPartition: partition, originalOffset: offset, originalTimestamp: timestamp } = info;
+    Object.assign(headers, originHeaders({ topic, partition, offset, timestamp }));
     await this.consumers.recordSender().send(toTopic ?? info.originalTopic, [
       { key: record.key, value: record.value, headers },
     ]);

@@ -1,6 +1,6 @@
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
-import { originOf, retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
+import { originHeaders, originOf, retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
 
 /**
  * Moves a failed record to its next retry topic: original key, value and headers, plus where it
@@ -20,10 +20,7 @@ export class RetryTopicPublisher {
           ...withoutRetryHeaders(record.rawHeaders),
           [RetryTopicHeaders.attempts]: String(failedAttempts),
           [RetryTopicHeaders.notBefore]: String(Date.now() + delayMs),
-          [RetryTopicHeaders.originalTopic]: origin.topic,
-          [RetryTopicHeaders.originalPartition]: String(origin.partition),
-          [RetryTopicHeaders.originalOffset]: origin.offset,
-          [RetryTopicHeaders.originalTimestamp]: origin.timestamp,
+          ...originHeaders(origin),
         },
       },
     ]);

@@ -32,6 +32,17 @@ export function originOf(record: KafkaMessageRecord): Pick<KafkaMessageRecord, '
   };
 }
 
+/** The headers `originOf` reads: where a record first arrived, for a copy sent elsewhere. */
+export function originHeaders(origin: { topic: string; partition: number; offset: string; timestamp?: string }): Record<string, string> {
+  const headers: Record<string, string> = {
+    [RetryTopicHeaders.originalTopic]: origin.topic,
+    [RetryTopicHeaders.originalPartition]: String(origin.partition),
+    [RetryTopicHeaders.originalOffset]: origin.offset,
+  };
+  if (origin.timestamp !== undefined) headers[RetryTopicHeaders.originalTimestamp] = origin.timestamp;
+  return headers;
+}
+
 /** Failed deliveries before this one (0 on the source topic). */
 export function priorAttempts(record: KafkaMessageRecord): number {
   const value = Number(record.headers[RetryTopicHeaders.attempts] ?? 0);
