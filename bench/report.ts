@@ -61,7 +61,8 @@ export function contenderHeaders(rates: number[]): string[] {
 }
 
 function loadAverage(r: BenchResults): string {
-  const show = (l: number[] | undefined) => (l && l.length ? l.map((x) => x.toFixed(2)).join(' / ') : '-');
+  const show = (l: number[] | undefined) =>
+    l && l.length ? l.map((x) => x.toFixed(2)).join(' / ') : '-';
   return `${show(r.machine.loadAverage?.start)} at the start, ${show(r.machine.loadAverage?.end)} at the end`;
 }
 
@@ -164,7 +165,10 @@ export function renderResults(r: BenchResults): string {
     '',
   );
   if (r.profiles.length) {
-    lines.push('### CPU profiles (`node --cpu-prof` on the consumer child; missed targets and `--profile`)', '');
+    lines.push(
+      '### CPU profiles (`node --cpu-prof` on the consumer child; missed targets and `--profile`)',
+      '',
+    );
     for (const p of r.profiles) lines.push(profileSection(p), '');
   }
   if (r.notes.length) lines.push(...r.notes.map((n) => `- ${n}`), '');

@@ -33,15 +33,21 @@ import { evaluateTargets, ratio } from './targets';
 function buildChild(): void {
   const started = Date.now();
   fs.rmSync(BUILD_DIR, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'bench', 'tsconfig.child.json')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'bench', 'tsconfig.child.json')],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   // The child imports the library by its package name, as an app does; point it at the build.
   const link = path.join(BUILD_DIR, 'node_modules', '@reliable-kafka', 'nestjs');
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.symlinkSync(path.join(BUILD_DIR, 'libs', 'reliable-kafka', 'src'), link, 'dir');
-  log(`consumer child compiled to ${path.relative(ROOT, BUILD_DIR)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `consumer child compiled to ${path.relative(ROOT, BUILD_DIR)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -60,7 +66,9 @@ async function main(): Promise<void> {
   ];
   for (const id of opts.profileIds)
     if (!every.some((x) => x.id === id))
-      throw new Error(`--profile: there is no contender ${id} (ids: ${every.map((x) => x.id).join(', ')})`);
+      throw new Error(
+        `--profile: there is no contender ${id} (ids: ${every.map((x) => x.id).join(', ')})`,
+      );
 
   const startedAt = new Date();
   const loadAtStart = os.loadavg();

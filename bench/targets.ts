@@ -12,7 +12,10 @@ export function evaluateTargets(
   one: ContenderResult[],
   concurrent: ContenderResult[],
   ceiling: CeilingResult[],
-  opts: Pick<BenchOptions, 'concurrentPcc' | 'batchHandlerRecords' | 'keyConcurrency' | 'partitionsConsumedConcurrently'>,
+  opts: Pick<
+    BenchOptions,
+    'concurrentPcc' | 'batchHandlerRecords' | 'keyConcurrency' | 'partitionsConsumedConcurrently'
+  >,
 ): TargetResult[] {
   const by = (rows: ContenderResult[], id: string) => rows.find((r) => r.id === id);
   const speed = (rows: ContenderResult[], id: string) => by(rows, id)?.messagesPerSec;
@@ -36,28 +39,58 @@ export function evaluateTargets(
   // and with one partition at a time the handling is serial too: fetching and decoding take what
   // they take in (a), and the database what it takes for these records at best (its ceiling).
   const a = speed(main, 'a');
-  const db = ceiling.find((c) => c.update === 'set-based' && c.batch === opts.batchHandlerRecords && c.connections === 1);
+  const db = ceiling.find(
+    (c) => c.update === 'set-based' && c.batch === opts.batchHandlerRecords && c.connections === 1,
+  );
   const serialBound =
     a && db && opts.partitionsConsumedConcurrently === 1
       ? ` (one partition at a time bounds it at ${percent(1 / (1 / a + 1 / db.messagesPerSec) / a)}: (a)'s time plus the database ceiling's for ${db.batch}-message transactions)`
       : '';
   /** The batch modes against (a) and (c) of one scenario: ids carry its suffix (`e-pcc`, ...). */
-  const judgeBatchModes = (rows: ContenderResult[], suffix: string, scenario: string, gaNote: string) => {
+  const judgeBatchModes = (
+    rows: ContenderResult[],
+    suffix: string,
+    scenario: string,
+    gaNote: string,
+  ) => {
     const r = (x: string, y: string) => ratio(speed(rows, x + suffix), speed(rows, y + suffix));
     const ids = (x: string, y: string) => `(${x}${suffix}/${y}${suffix})`;
     const e = 'batch-transaction, per-record handler (e)';
     const g = 'batch handler, set-based UPDATE (g)';
-    judge(`${e} >= 50% of raw kafkajs no-op${scenario} ${ids('e', 'a')}`, r('e', 'a'), 0.5, percent, { id: `e${suffix}` });
-    judge(`${g} >= 50% of raw kafkajs no-op${scenario} ${ids('g', 'a')}`, r('g', 'a'), 0.5, (v) => percent(v) + gaNote, { id: `g${suffix}` });
-    judge(`${e} >= 10x Nest Kafka transport${scenario} ${ids('e', 'c')}`, r('e', 'c'), 10, times, { id: `e${suffix}` });
-    judge(`${g} >= 10x Nest Kafka transport${scenario} ${ids('g', 'c')}`, r('g', 'c'), 10, times, { id: `g${suffix}` });
+    judge(
+      `${e} >= 50% of raw kafkajs no-op${scenario} ${ids('e', 'a')}`,
+      r('e', 'a'),
+      0.5,
+      percent,
+      { id: `e${suffix}` },
+    );
+    judge(
+      `${g} >= 50% of raw kafkajs no-op${scenario} ${ids('g', 'a')}`,
+      r('g', 'a'),
+      0.5,
+      (v) => percent(v) + gaNote,
+      { id: `g${suffix}` },
+    );
+    judge(`${e} >= 10x Nest Kafka transport${scenario} ${ids('e', 'c')}`, r('e', 'c'), 10, times, {
+      id: `e${suffix}`,
+    });
+    judge(`${g} >= 10x Nest Kafka transport${scenario} ${ids('g', 'c')}`, r('g', 'c'), 10, times, {
+      id: `g${suffix}`,
+    });
   };
   judgeBatchModes(main, '', '', serialBound);
   if (concurrent.length)
-    judgeBatchModes(concurrent, '-pcc', `, every contender with ${opts.concurrentPcc} partitions at once`, '');
+    judgeBatchModes(
+      concurrent,
+      '-pcc',
+      `, every contender with ${opts.concurrentPcc} partitions at once`,
+      '',
+    );
   // The same transactions straight from pg, as many connections as key concurrency uses against one.
   const oneTx = (connections: number) =>
-    ceiling.find((c) => c.batch === 1 && c.update === 'per-message' && c.connections === connections);
+    ceiling.find(
+      (c) => c.batch === 1 && c.update === 'per-message' && c.connections === connections,
+    );
   const single = oneTx(1);
   const wide = opts.keyConcurrency > 1 ? oneTx(opts.keyConcurrency) : undefined;
   const dbScaling =

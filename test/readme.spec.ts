@@ -16,6 +16,7 @@ describe('README', () => {
   it('names quick-start commands that exist', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
-    for (const [, name] of readme.matchAll(/npm run ([\w:-]+)/g)) expect(Object.keys(scripts)).toContain(name);
+    for (const [, name] of readme.matchAll(/npm run ([\w:-]+)/g))
+      expect(Object.keys(scripts)).toContain(name);
   });
 });

@@ -20,15 +20,29 @@ describe('two instances in one group, one leaving mid-stream (postgres)', () => 
     const groupId = uniqueName('ledger');
     await createTopic(topic, 4);
     const config: WorkerConfig = { brokers: brokers(), topic, groupId, db: db.dataSourceOptions };
-    const [a, b] = await Promise.all([WorkerProcess.start(WORKER, config), WorkerProcess.start(WORKER, config)]);
+    const [a, b] = await Promise.all([
+      WorkerProcess.start(WORKER, config),
+      WorkerProcess.start(WORKER, config),
+    ]);
 
     try {
       const total = 2_000;
-      const credits: Credit[] = Array.from({ length: total }, (_, i) => ({ id: `c-${i}`, account: `acct-${i % 40}`, amount: 1 }));
-      await produce(topic, credits.map((c) => creditMessage(c)));
+      const credits: Credit[] = Array.from({ length: total }, (_, i) => ({
+        id: `c-${i}`,
+        account: `acct-${i % 40}`,
+        amount: 1,
+      }));
+      await produce(
+        topic,
+        credits.map((c) => creditMessage(c)),
+      );
 
       const entries = db.dataSource.getRepository(LedgerEntry);
-      await eventually(async () => (await entries.count()) >= total / 4, 'a quarter processed', 120_000);
+      await eventually(
+        async () => (await entries.count()) >= total / 4,
+        'a quarter processed',
+        120_000,
+      );
       b.kill('SIGTERM');
       // enableShutdownHooks: Nest closes the app (drain, commit, leave the group), then re-raises.
       expect(await b.exit()).toEqual({ code: null, signal: 'SIGTERM' });
@@ -44,7 +58,11 @@ describe('two instances in one group, one leaving mid-stream (postgres)', () => 
       const applied = new Map(rows.map((r) => [r.idempotencyKey, Number(r.n)]));
       const lost = credits.filter((c) => !applied.has(c.id)).map((c) => c.id);
       const twice = [...applied].filter(([, n]) => n > 1).map(([key]) => key);
-      expect({ lost, twice, applied: applied.size }).toEqual({ lost: [], twice: [], applied: total });
+      expect({ lost, twice, applied: applied.size }).toEqual({
+        lost: [],
+        twice: [],
+        applied: total,
+      });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

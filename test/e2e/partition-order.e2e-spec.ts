@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AtLeastOnceHandler, Ctx, DeliveryStats, Idempotent, Payload, ReliableKafkaContext } from '@reliable-kafka/nestjs';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Idempotent,
+  Payload,
+  ReliableKafkaContext,
+} from '@reliable-kafka/nestjs';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 import { createTopic, eventually, groupLag, produce, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
@@ -18,7 +25,12 @@ describe('per-partition order (postgres)', () => {
       @AtLeastOnceHandler(topic)
       @Idempotent((m) => (m.payload as Credit).id)
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
-        seen.push({ partition: context.partition, offset: BigInt(context.offset), account: credit.account, seq: credit.seq ?? -1 });
+        seen.push({
+          partition: context.partition,
+          offset: BigInt(context.offset),
+          account: credit.account,
+          seq: credit.seq ?? -1,
+        });
         await applyCredit(context.entityManager, credit, context);
       }
     }
@@ -31,14 +43,24 @@ describe('per-partition order (postgres)', () => {
       amount: 1,
       seq: Math.floor(i / accounts),
     }));
-    await produce(topic, credits.map((c) => creditMessage(c)));
+    await produce(
+      topic,
+      credits.map((c) => creditMessage(c)),
+    );
 
     const app = await ledger.start({
       groupId,
       providers: [OrderedLedger],
-      options: { consumer: { groupId, partitionsConsumedConcurrently: 4 }, commit: { strategy: 'batch' } },
+      options: {
+        consumer: { groupId, partitionsConsumedConcurrently: 4 },
+        commit: { strategy: 'batch' },
+      },
     });
-    await eventually(() => app.get(DeliveryStats).get().processed === total, `${total} processed`, 240_000);
+    await eventually(
+      () => app.get(DeliveryStats).get().processed === total,
+      `${total} processed`,
+      240_000,
+    );
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0');
 
     const partitions = new Set(seen.map((s) => s.partition));
@@ -47,7 +69,8 @@ describe('per-partition order (postgres)', () => {
     const lastSeq = new Map<string, number>();
     const outOfOrder: string[] = [];
     for (const s of seen) {
-      if ((lastOffset.get(s.partition) ?? -1n) >= s.offset) outOfOrder.push(`partition ${s.partition} offset ${s.offset}`);
+      if ((lastOffset.get(s.partition) ?? -1n) >= s.offset)
+        outOfOrder.push(`partition ${s.partition} offset ${s.offset}`);
       if ((lastSeq.get(s.account) ?? -1) >= s.seq) outOfOrder.push(`${s.account} seq ${s.seq}`);
       lastOffset.set(s.partition, s.offset);
       lastSeq.set(s.account, s.seq);

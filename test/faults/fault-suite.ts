@@ -355,7 +355,14 @@ export async function runScenario(
           const beforeOutage = pool.outputMark();
           await env.stopDatabase();
           await sleep(options.dbOutageMs);
-          await waitUntil(() => pool.printedSince(beforeOutage, (l) => l.startsWith('R ') && l.endsWith(' database-unavailable')), 30_000);
+          await waitUntil(
+            () =>
+              pool.printedSince(
+                beforeOutage,
+                (l) => l.startsWith('R ') && l.endsWith(' database-unavailable'),
+              ),
+            30_000,
+          );
           await env.startDatabase();
           injected['db-outage']++;
           injected['records-sent-during-db-outage'] =

@@ -128,7 +128,11 @@ async function main(): Promise<void> {
   // failing credit fails the call; the library redoes its records one per call).
   @Injectable()
   class FaultLedgerBatch {
-    @AtLeastOnceBatchHandler({ topics: [config.topic], maxRecords: config.batchHandlerRecords ?? 50, retry: RETRY })
+    @AtLeastOnceBatchHandler({
+      topics: [config.topic],
+      maxRecords: config.batchHandlerRecords ?? 50,
+      retry: RETRY,
+    })
     @Idempotent()
     async credit(@Payload() messages: FaultMessage[], @Ctx() batch: ReliableKafkaBatchContext) {
       for (let i = 0; i < messages.length; i++) {

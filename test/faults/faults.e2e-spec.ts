@@ -65,28 +65,40 @@ describe('fault injection: every message counted (own broker and PostgreSQL)', (
   // The throughput modes under the kills (a fifth of the soak's size each): the batch handler's
   // calls and the key-concurrent records finish out of step with their offsets.
   it.each([
-    { mode: 'batch-handler', label: '@AtLeastOnceBatchHandler (maxRecords 50)', settings: { batchHandlerRecords: 50 } },
+    {
+      mode: 'batch-handler',
+      label: '@AtLeastOnceBatchHandler (maxRecords 50)',
+      settings: { batchHandlerRecords: 50 },
+    },
     {
       mode: 'key-concurrency',
       label: 'key-concurrency (maxConcurrency 16)',
       settings: { processing: { mode: 'key-concurrency' as const, maxConcurrency: 16 } },
     },
-  ])('$label under SIGKILLs (also at the hook point and inside the handler): lost 0, applied twice 0', async ({ mode, settings }) => {
-    const base = scenario('kill', 'ci', seed);
-    const options = { ...base, ...settings, name: `${base.name}-${mode}`, log };
-    const report = await runScenario(env!, { ...options, reportFile: null });
-    log(`\n${formatReport(report)}\n`);
+  ])(
+    '$label under SIGKILLs (also at the hook point and inside the handler): lost 0, applied twice 0',
+    async ({ mode, settings }) => {
+      const base = scenario('kill', 'ci', seed);
+      const options = { ...base, ...settings, name: `${base.name}-${mode}`, log };
+      const report = await runScenario(env!, { ...options, reportFile: null });
+      log(`\n${formatReport(report)}\n`);
 
-    expect(contractViolations(report)).toEqual(NO_VIOLATIONS);
-    expect(report.ok).toBe(true);
-    const f = report.faultsInjected;
-    expect({ sigkill: f.sigkill > 0, hook: f['sigkill-after-commit-hook'] > 0, inHandler: f['sigkill-in-handler'] > 0 }).toEqual({
-      sigkill: true,
-      hook: true,
-      inHandler: true,
-    });
-    expect(report.deliveries.duplicatesAbsorbed).toBeGreaterThan(0);
-  }, 240_000);
+      expect(contractViolations(report)).toEqual(NO_VIOLATIONS);
+      expect(report.ok).toBe(true);
+      const f = report.faultsInjected;
+      expect({
+        sigkill: f.sigkill > 0,
+        hook: f['sigkill-after-commit-hook'] > 0,
+        inHandler: f['sigkill-in-handler'] > 0,
+      }).toEqual({
+        sigkill: true,
+        hook: true,
+        inHandler: true,
+      });
+      expect(report.deliveries.duplicatesAbsorbed).toBeGreaterThan(0);
+    },
+    240_000,
+  );
 
   /** A small run against a deliberately broken consumer: the checker must notice and name keys. */
   async function brokenRun(

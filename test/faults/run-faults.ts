@@ -47,7 +47,8 @@ async function main(): Promise<void> {
       const mode = arg('--processing');
       if (mode) {
         const modes = ['sequential', 'batch-transaction', 'key-concurrency', 'batch-handler'];
-        if (!modes.includes(mode)) throw new Error(`unknown --processing ${mode}; one of ${modes.join(', ')}`);
+        if (!modes.includes(mode))
+          throw new Error(`unknown --processing ${mode}; one of ${modes.join(', ')}`);
         if (mode === 'batch-handler') options.batchHandlerRecords = 50;
         else options.processing = { mode } as NonNullable<typeof options.processing>;
         options.name = `${options.name}-${mode}`;

@@ -12,7 +12,16 @@ import {
   ReliableKafkaEvents,
 } from '@reliable-kafka/nestjs';
 import { availableDatabaseKinds } from '../support/db/test-database';
-import { committedCount, committedOffsets, createTopic, eventually, groupLag, produce, readAll, uniqueName } from '../support/kafka';
+import {
+  committedCount,
+  committedOffsets,
+  createTopic,
+  eventually,
+  groupLag,
+  produce,
+  readAll,
+  uniqueName,
+} from '../support/kafka';
 import { type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerAccount, LedgerEntry } from '../support/ledger/ledger.entities';
@@ -27,10 +36,15 @@ interface Call {
  * The batch handler's body: one set-based UPDATE for every account of the batch, one multi-row
  * INSERT of the entries. Amounts are integers the test made, so they are written as literals.
  */
-async function applyCredits(manager: EntityManager, credits: Credit[], batch: ReliableKafkaBatchContext): Promise<void> {
+async function applyCredits(
+  manager: EntityManager,
+  credits: Credit[],
+  batch: ReliableKafkaBatchContext,
+): Promise<void> {
   const sums = new Map<string, number>();
   for (const c of credits) {
-    if (!Number.isInteger(c.amount)) throw new NonRetriableError(`amount ${c.amount} is not an integer`);
+    if (!Number.isInteger(c.amount))
+      throw new NonRetriableError(`amount ${c.amount} is not an integer`);
     sums.set(c.account, (sums.get(c.account) ?? 0) + c.amount);
   }
   const postgres = manager.connection.options.type === 'postgres';
@@ -38,7 +52,10 @@ async function applyCredits(manager: EntityManager, credits: Credit[], batch: Re
   const ids = [...sums.keys()];
   const cases = ids.map((_, i) => `WHEN ${param(i + 1)} THEN ${sums.get(ids[i])}`).join(' ');
   const inList = ids.map((_, i) => param(ids.length + i + 1)).join(', ');
-  await manager.query(`UPDATE ledger_account SET balance = balance + CASE id ${cases} END WHERE id IN (${inList})`, [...ids, ...ids]);
+  await manager.query(
+    `UPDATE ledger_account SET balance = balance + CASE id ${cases} END WHERE id IN (${inList})`,
+    [...ids, ...ids],
+  );
   await manager.insert(
     LedgerEntry,
     batch.records.map((r, i) => ({
@@ -56,7 +73,9 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
 
   async function openAccounts(prefix: string, n: number): Promise<string[]> {
     const ids = Array.from({ length: n }, (_, i) => `${prefix}-acct-${i}`);
-    await ledger.db.dataSource.getRepository(LedgerAccount).insert(ids.map((id) => ({ id, balance: 0 })));
+    await ledger.db.dataSource
+      .getRepository(LedgerAccount)
+      .insert(ids.map((id) => ({ id, balance: 0 })));
     return ids;
   }
 
@@ -101,14 +120,26 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
       }
     }
 
-    const credits: Credit[] = Array.from({ length: 400 }, (_, i) => ({ id: `${prefix}-${i}`, account: accounts[i % 7], amount: 1 + (i % 5) }));
+    const credits: Credit[] = Array.from({ length: 400 }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      account: accounts[i % 7],
+      amount: 1 + (i % 5),
+    }));
     // The first 30 are sent twice in a row: same key, same partition, same fetched batch.
-    const first = credits.flatMap((c, i) => (i < 30 ? [creditMessage(c), creditMessage(c)] : [creditMessage(c)]));
+    const first = credits.flatMap((c, i) =>
+      i < 30 ? [creditMessage(c), creditMessage(c)] : [creditMessage(c)],
+    );
     await produce(topic, first);
     const app = await ledger.start({ groupId, providers: [Credits] });
-    await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0 after the first send');
+    await eventually(
+      async () => (await groupLag(groupId, topic)) === 0,
+      'lag 0 after the first send',
+    );
     // A producer resends a share (a retry after a lost acknowledgement): later batches, same keys.
-    await produce(topic, credits.slice(100, 200).map((c) => creditMessage(c)));
+    await produce(
+      topic,
+      credits.slice(100, 200).map((c) => creditMessage(c)),
+    );
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0 after the resend');
 
     const expected = credits.reduce((sum, c) => sum + c.amount, 0);
@@ -122,7 +153,12 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     expect(new Set(passed).size).toBe(400);
     expect(calls.length).toBeLessThan(40);
     expect(calls.every((c) => c.keys.length <= 120 && c.attempt === 1)).toBe(true);
-    expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 400, duplicates: 130, deadLettered: 0, retries: 0 });
+    expect(app.get(DeliveryStats).get()).toMatchObject({
+      processed: 400,
+      duplicates: 130,
+      deadLettered: 0,
+      retries: 0,
+    });
     // A partition may have got none of the seven accounts, and so no commit.
     expect(await committedCount(groupId, topic)).toBe(530);
   });
@@ -137,7 +173,11 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
 
     @Injectable()
     class Credits {
-      @AtLeastOnceBatchHandler({ topics: topic, maxRecords: 50, retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 20 } } })
+      @AtLeastOnceBatchHandler({
+        topics: topic,
+        maxRecords: 50,
+        retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 20 } },
+      })
       @Idempotent((m) => (m.payload as Credit).id)
       async apply(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
         calls.push({ keys: batch.records.map((r) => r.idempotencyKey), attempt: batch.attempt });
@@ -145,10 +185,19 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
       }
     }
 
-    const credits: Credit[] = Array.from({ length: 200 }, (_, i) => ({ id: `${prefix}-${i}`, account: accounts[i % 4], amount: i === 77 ? 1.5 : 3 }));
+    const credits: Credit[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      account: accounts[i % 4],
+      amount: i === 77 ? 1.5 : 3,
+    }));
     const messages = credits.map((c) => creditMessage(c));
     // A record whose bytes are not JSON, in another chunk: it never reaches the handler.
-    messages.splice(160, 0, { key: accounts[0], value: '{not json', headers: { 'idempotency-key': `${prefix}-garbled` }, partition: undefined });
+    messages.splice(160, 0, {
+      key: accounts[0],
+      value: '{not json',
+      headers: { 'idempotency-key': `${prefix}-garbled` },
+      partition: undefined,
+    });
     await produce(topic, messages);
     const app = await ledger.start({ groupId, providers: [Credits] });
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0');
@@ -159,7 +208,9 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     expect(good.filter((c) => applied.get(c.id) !== 1).map((c) => c.id)).toEqual([]);
     expect(applied.has(`${prefix}-77`)).toBe(false);
     const dead = await readAll(`${topic}.dlq`, 2);
-    expect(dead.map((d) => d.headers['idempotency-key']).sort()).toEqual([`${prefix}-77`, `${prefix}-garbled`].sort());
+    expect(dead.map((d) => d.headers['idempotency-key']).sort()).toEqual(
+      [`${prefix}-77`, `${prefix}-garbled`].sort(),
+    );
     expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 199, deadLettered: 2 });
     // The chunks holding a bad record were redone one record per call.
     expect(calls.some((c) => c.keys.length === 1 && c.keys[0] === `${prefix}-77`)).toBe(true);
@@ -184,20 +235,34 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
       async apply(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
         calls.push({ keys: batch.records.map((r) => r.idempotencyKey), attempt: batch.attempt });
         await applyCredits(batch.entityManager, credits, batch);
-        if (credits.some((c) => c.id === flaky) && failuresLeft-- > 0) throw new Error('deadlock detected (simulated)');
+        if (credits.some((c) => c.id === flaky) && failuresLeft-- > 0)
+          throw new Error('deadlock detected (simulated)');
       }
     }
 
-    const credits: Credit[] = Array.from({ length: 120 }, (_, i) => ({ id: `${prefix}-${i}`, account: accounts[i % 3], amount: 2 }));
-    await produce(topic, credits.map((c) => creditMessage(c)));
+    const credits: Credit[] = Array.from({ length: 120 }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      account: accounts[i % 3],
+      amount: 2,
+    }));
+    await produce(
+      topic,
+      credits.map((c) => creditMessage(c)),
+    );
     const app = await ledger.start({ groupId, providers: [Credits] });
     await eventually(async () => (await groupLag(groupId, topic)) === 0, 'lag 0');
 
     expect(await balanceSum(prefix)).toBe(240);
     const applied = await entriesPerKey(prefix);
     expect(credits.filter((c) => applied.get(c.id) !== 1).map((c) => c.id)).toEqual([]);
-    expect(app.get(DeliveryStats).get()).toMatchObject({ processed: 120, retries: 1, deadLettered: 0 });
-    expect(calls.filter((c) => c.keys.length === 1 && c.keys[0] === flaky).map((c) => c.attempt)).toEqual([1, 2]);
+    expect(app.get(DeliveryStats).get()).toMatchObject({
+      processed: 120,
+      retries: 1,
+      deadLettered: 0,
+    });
+    expect(
+      calls.filter((c) => c.keys.length === 1 && c.keys[0] === flaky).map((c) => c.attempt),
+    ).toEqual([1, 2]);
     expect((await committedOffsets(groupId, topic))[0]).toBe('120');
   });
 
@@ -224,8 +289,15 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
       }
     }
 
-    const credits: Credit[] = Array.from({ length: 30 }, (_, i) => ({ id: `${prefix}-${i}`, account: accounts[i % 2], amount: 1 }));
-    await produce(topic, credits.map((c) => creditMessage(c)));
+    const credits: Credit[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      account: accounts[i % 2],
+      amount: 1,
+    }));
+    await produce(
+      topic,
+      credits.map((c) => creditMessage(c)),
+    );
     const app = await ledger.start({ groupId: uniqueName('g'), providers: [Credits] });
     await eventually(() => app.get(DeliveryStats).get().processed === 30, '30 processed');
 
@@ -243,7 +315,9 @@ describe.each(availableDatabaseKinds())('batch handler on %s', (kind) => {
     }
     const started = ledger.start({ providers: [Credits] });
     await expect(started).rejects.toThrow(ReliableKafkaConfigurationError);
-    await expect(started).rejects.toThrow(/@AtLeastOnceBatchHandler on Credits\.apply: maxRecords.*positive integer/);
+    await expect(started).rejects.toThrow(
+      /@AtLeastOnceBatchHandler on Credits\.apply: maxRecords.*positive integer/,
+    );
   });
 });
 
@@ -271,9 +345,15 @@ describe('batch handler parameters (postgres)', () => {
       { id: 'p-1', account: 'a', amount: 5 }, // a resend: skipped
       { id: 'p-3', account: 'b', amount: 11 },
     ];
-    await produce(topic, credits.map((c) => creditMessage(c)));
+    await produce(
+      topic,
+      credits.map((c) => creditMessage(c)),
+    );
     const stats = app.get(DeliveryStats);
-    await eventually(() => stats.get().processed + stats.get().duplicates === 4, 'all four delivered');
+    await eventually(
+      () => stats.get().processed + stats.get().duplicates === 4,
+      'all four delivered',
+    );
 
     expect(stats.get()).toMatchObject({ processed: 3, duplicates: 1 });
     expect(calls.flatMap((c) => c.ids)).toEqual(['p-1', 'p-2', 'p-3']);

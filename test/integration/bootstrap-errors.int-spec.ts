@@ -13,7 +13,9 @@ import { startTestApp } from '../support/test-app';
 
 const silent = { log() {}, warn() {}, error() {}, debug() {}, verbose() {} };
 
-async function bootstrapError(build: () => Promise<unknown>): Promise<ReliableKafkaConfigurationError> {
+async function bootstrapError(
+  build: () => Promise<unknown>,
+): Promise<ReliableKafkaConfigurationError> {
   try {
     await build();
   } catch (error) {
@@ -37,7 +39,9 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
   }
 
   it('an unknown named data source', async () => {
-    const error = await bootstrapError(() => startTestApp({ db, options: { dataSource: 'reporting' } }));
+    const error = await bootstrapError(() =>
+      startTestApp({ db, options: { dataSource: 'reporting' } }),
+    );
     expect(error.setting).toBe('dataSource');
     expect(error.message).toMatch(/no TypeORM DataSource named "reporting"/);
   });
@@ -57,7 +61,9 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
       @AtLeastOnceHandler({ topics: 'payments', id: 'orders' })
       handle() {}
     }
-    const error = await bootstrapError(() => startTestApp({ db, providers: [OrdersHandler, Duplicate] }));
+    const error = await bootstrapError(() =>
+      startTestApp({ db, providers: [OrdersHandler, Duplicate] }),
+    );
     expect(error.setting).toBe('@AtLeastOnceHandler id "orders"');
     expect(error.message).toMatch(/OrdersHandler\.handle and Duplicate\.handle/);
   });
@@ -73,18 +79,26 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
   });
 
   it('missing brokers', async () => {
-    const options = { client: { brokers: [] }, consumer: { groupId: 'g' }, dataSource: db.dataSource } as ReliableKafkaModuleOptions;
+    const options = {
+      client: { brokers: [] },
+      consumer: { groupId: 'g' },
+      dataSource: db.dataSource,
+    } as ReliableKafkaModuleOptions;
     @Module({ imports: [ReliableKafkaModule.forRoot(options)] })
     class AppModule {}
     const error = await bootstrapError(async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(silent).compile();
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+        .setLogger(silent)
+        .compile();
       await moduleRef.init();
     });
     expect(error.setting).toBe('client.brokers');
   });
 
   it('a missing dedup table, unless createTable is set', async () => {
-    const error = await bootstrapError(() => startTestApp({ db, options: { dedup: { tableName: 'not_migrated' } } }));
+    const error = await bootstrapError(() =>
+      startTestApp({ db, options: { dedup: { tableName: 'not_migrated' } } }),
+    );
     expect(error.setting).toBe('dedup.tableName');
     expect(error.message).toMatch(/createDedupTableMigration\('not_migrated'\)/);
   });
@@ -105,13 +119,19 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
     @Module({
       imports: [
         ReliableKafkaModule.forRootAsync({
-          useFactory: () => ({ client: { brokers: brokers() }, consumer: { groupId: '' }, dataSource: db.dataSource }),
+          useFactory: () => ({
+            client: { brokers: brokers() },
+            consumer: { groupId: '' },
+            dataSource: db.dataSource,
+          }),
         }),
       ],
     })
     class AsyncModule {}
     const error = await bootstrapError(async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [AsyncModule] }).setLogger(silent).compile();
+      const moduleRef = await Test.createTestingModule({ imports: [AsyncModule] })
+        .setLogger(silent)
+        .compile();
       await moduleRef.init();
     });
     expect(error.setting).toBe('consumer.groupId');

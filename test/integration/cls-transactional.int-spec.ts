@@ -5,7 +5,14 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
-import { AtLeastOnceHandler, Ctx, DeliveryStats, Idempotent, Payload, ReliableKafkaContext } from '@reliable-kafka/nestjs';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Idempotent,
+  Payload,
+  ReliableKafkaContext,
+} from '@reliable-kafka/nestjs';
 import type { TestDatabase } from '../support/db/test-database';
 import { createTopic, eventually, produce, uniqueName } from '../support/kafka';
 import { type Credit, creditMessage } from '../support/ledger/credit';
@@ -20,9 +27,21 @@ class LedgerService {
 
   async credit(credit: Credit, key: string): Promise<void> {
     const tx = this.txHost.tx;
-    await tx.createQueryBuilder().insert().into(LedgerAccount).values({ id: credit.account, balance: 0 }).orIgnore().execute();
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(LedgerAccount)
+      .values({ id: credit.account, balance: 0 })
+      .orIgnore()
+      .execute();
     await tx.increment(LedgerAccount, { id: credit.account }, 'balance', credit.amount);
-    await tx.insert(LedgerEntry, { idempotencyKey: key, accountId: credit.account, amount: credit.amount, partitionNo: 0, offsetValue: '0' });
+    await tx.insert(LedgerEntry, {
+      idempotencyKey: key,
+      accountId: credit.account,
+      amount: credit.amount,
+      partitionNo: 0,
+      offsetValue: '0',
+    });
   }
 }
 
@@ -61,10 +80,18 @@ describe.each(['postgres', 'sqlite'] as const)('with @nestjs-cls/transactional (
     app = await startTestApp({
       db,
       imports: [
-        TypeOrmModule.forRoot({ ...db.dataSourceOptions, entities: LEDGER_ENTITIES, synchronize: false } as never),
+        TypeOrmModule.forRoot({
+          ...db.dataSourceOptions,
+          entities: LEDGER_ENTITIES,
+          synchronize: false,
+        } as never),
         ClsModule.forRoot({
           global: true,
-          plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
+          plugins: [
+            new ClsPluginTransactional({
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
+            }),
+          ],
         }),
       ],
       providers: [Ledger, LedgerService],
@@ -72,18 +99,28 @@ describe.each(['postgres', 'sqlite'] as const)('with @nestjs-cls/transactional (
     });
     const account = uniqueName('acct');
     const credits = [1, 2, 3].map((i) => ({ id: `${account}-${i}`, account, amount: i }));
-    await produce(topic, [...credits, credits[0]].map((c) => creditMessage(c)));
+    await produce(
+      topic,
+      [...credits, credits[0]].map((c) => creditMessage(c)),
+    );
     const stats = app.get(DeliveryStats);
-    await eventually(() => stats.get().processed === 3 && stats.get().duplicates === 1, 'three applied, one duplicate');
+    await eventually(
+      () => stats.get().processed === 3 && stats.get().duplicates === 1,
+      'three applied, one duplicate',
+    );
 
     const dataSource = app.get(DataSource);
     // The app's TransactionHost was found, so the library has no reason to warn that it is not.
     expect(warn).not.toHaveBeenCalledWith(expect.stringMatching(/TransactionHost provider/));
     expect(stats.get().retries).toBe(3);
     for (const credit of credits) {
-      expect(await dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: credit.id })).toBe(1);
+      expect(
+        await dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: credit.id }),
+      ).toBe(1);
     }
-    expect((await dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account })).balance).toBe(6);
+    expect(
+      (await dataSource.getRepository(LedgerAccount).findOneByOrFail({ id: account })).balance,
+    ).toBe(6);
     warn.mockRestore();
   });
 });

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AtLeastOnceHandler, Ctx, DeliveryStats, Payload, ReliableKafkaContext, ReliableKafkaEvents } from '@reliable-kafka/nestjs';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Payload,
+  ReliableKafkaContext,
+  ReliableKafkaEvents,
+} from '@reliable-kafka/nestjs';
 import { committedOffsets, createTopic, eventually, produce, uniqueName } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
@@ -18,7 +25,10 @@ describe('commit strategies (sqlite)', () => {
     return Ledger;
   }
 
-  const credits = (n: number) => Array.from({ length: n }, (_, i) => creditMessage({ id: uniqueName(`c${i}`), account: 'a', amount: 1 }));
+  const credits = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      creditMessage({ id: uniqueName(`c${i}`), account: 'a', amount: 1 }),
+    );
 
   it('periodic: commits every N records, and the remainder on shutdown', async () => {
     const topic = uniqueName('credits');
@@ -45,10 +55,17 @@ describe('commit strategies (sqlite)', () => {
     const groupId = uniqueName('g');
     await createTopic(topic);
     await produce(topic, credits(20));
-    const app = await ledger.start({ groupId, providers: [ledgerHandler(topic)], options: { commit: { strategy: 'batch' } } });
+    const app = await ledger.start({
+      groupId,
+      providers: [ledgerHandler(topic)],
+      options: { commit: { strategy: 'batch' } },
+    });
     const commits: string[] = [];
     app.get(ReliableKafkaEvents).on('committed', (e) => commits.push(e.offset));
-    await eventually(async () => (await committedOffsets(groupId, topic))[0] === '20', 'all committed');
+    await eventually(
+      async () => (await committedOffsets(groupId, topic))[0] === '20',
+      'all committed',
+    );
     // The 20 records were fetched in far fewer batches than records, each committed once.
     expect(commits.length).toBeLessThan(20);
     expect(commits[commits.length - 1]).toBe('20');

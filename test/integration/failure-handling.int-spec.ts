@@ -10,7 +10,14 @@ import {
   ReliableProducer,
 } from '@reliable-kafka/nestjs';
 import { Kafka, type Producer, type ProducerConfig } from 'kafkajs';
-import { committedOffsets, createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
+import {
+  committedOffsets,
+  createTopic,
+  eventually,
+  produce,
+  readAll,
+  uniqueName,
+} from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
@@ -19,7 +26,8 @@ class InsufficientFunds extends Error {}
 
 describe('failure handling (postgres, real broker)', () => {
   const ledger = useLedgerApp('postgres');
-  const entries = (key: string) => ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
+  const entries = (key: string) =>
+    ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
 
   it('a transient error that clears after 3 attempts: applied once, nothing dead-lettered', async () => {
     const topic = uniqueName('credits');
@@ -28,11 +36,15 @@ describe('failure handling (postgres, real broker)', () => {
 
     @Injectable()
     class Transient {
-      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 5, backoff: { type: 'fixed', delayMs: 30 } } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: { maxAttempts: 5, backoff: { type: 'fixed', delayMs: 30 } },
+      })
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         calls++;
         await applyCredit(context.entityManager, credit, context);
-        if (context.attempt < 3) throw new Error(`timeout talking to the ledger (attempt ${context.attempt})`);
+        if (context.attempt < 3)
+          throw new Error(`timeout talking to the ledger (attempt ${context.attempt})`);
       }
     }
 
@@ -56,7 +68,11 @@ describe('failure handling (postgres, real broker)', () => {
     class AlwaysFailing {
       @AtLeastOnceHandler({
         topics: topic,
-        retry: { maxAttempts: 4, maxTotalMs: 20_000, backoff: { type: 'exponential', initialMs: 50, multiplier: 2, jitter: 0 } },
+        retry: {
+          maxAttempts: 4,
+          maxTotalMs: 20_000,
+          backoff: { type: 'exponential', initialMs: 50, multiplier: 2, jitter: 0 },
+        },
       })
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         calls.push(Date.now());
@@ -109,7 +125,10 @@ describe('failure handling (postgres, real broker)', () => {
 
     @Injectable()
     class PartlyFailing {
-      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 1_500 } } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 1_500 } },
+      })
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         if (credit.id === 'stuck') {
           failingUntil = Date.now();
@@ -119,12 +138,26 @@ describe('failure handling (postgres, real broker)', () => {
       }
     }
 
-    const app = await ledger.start({ providers: [PartlyFailing], options: { consumer: { groupId: uniqueName('g'), partitionsConsumedConcurrently: 1 } } });
-    await produce(topic, [{ ...creditMessage({ id: 'stuck', account: 'a', amount: 1 }), partition: 0 }]);
+    const app = await ledger.start({
+      providers: [PartlyFailing],
+      options: { consumer: { groupId: uniqueName('g'), partitionsConsumedConcurrently: 1 } },
+    });
+    await produce(topic, [
+      { ...creditMessage({ id: 'stuck', account: 'a', amount: 1 }), partition: 0 },
+    ]);
     await eventually(() => failingUntil > 0, 'first failure');
     const sentAt = Date.now();
-    await produce(topic, Array.from({ length: 5 }, (_, i) => ({ ...creditMessage({ id: `free-${i}`, account: 'b', amount: 1 }), partition: 1 })));
-    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'stuck record dead-lettered');
+    await produce(
+      topic,
+      Array.from({ length: 5 }, (_, i) => ({
+        ...creditMessage({ id: `free-${i}`, account: 'b', amount: 1 }),
+        partition: 1,
+      })),
+    );
+    await eventually(
+      () => app.get(DeliveryStats).get().deadLettered === 1,
+      'stuck record dead-lettered',
+    );
 
     // Partition 1 was served while partition 0 waited out its back-offs.
     expect(processedAt[1]).toHaveLength(5);
@@ -140,7 +173,14 @@ describe('failure handling (postgres, real broker)', () => {
 
     @Injectable()
     class SlowRetry {
-      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 3, maxTotalMs: 600_000, backoff: { type: 'fixed', delayMs: 120_000 } } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: {
+          maxAttempts: 3,
+          maxTotalMs: 600_000,
+          backoff: { type: 'fixed', delayMs: 120_000 },
+        },
+      })
       async credit() {
         calls++;
         throw new Error('down');
@@ -165,26 +205,43 @@ describe('failure handling (postgres, real broker)', () => {
 
     @Injectable()
     class Poisoned {
-      @AtLeastOnceHandler({ topics: topic, deadLetter: { topic: deadLetterTopic, createTopic: false } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        deadLetter: { topic: deadLetterTopic, createTopic: false },
+      })
       async credit() {}
     }
 
     const app = await ledger.start({
       groupId,
       providers: [Poisoned],
-      options: { producer: { deliveryTimeoutMs: 500 }, handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 100 } } } },
+      options: {
+        producer: { deliveryTimeoutMs: 500 },
+        handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 100 } } },
+      },
     });
     let failedWrites = 0;
     app.get(ReliableKafkaEvents).on('dead-letter-failed', () => failedWrites++);
-    await produce(topic, [{ key: 'k', value: Buffer.from('not json {') }, creditMessage({ id: 'after', account: 'a', amount: 1 })]);
+    await produce(topic, [
+      { key: 'k', value: Buffer.from('not json {') },
+      creditMessage({ id: 'after', account: 'a', amount: 1 }),
+    ]);
 
     await eventually(() => failedWrites >= 2, 'two failed dead-letter writes');
     expect((await committedOffsets(groupId, topic))[0]).toBe('-1');
     expect(app.get(DeliveryStats).get().processed).toBe(0);
 
     await createTopic(deadLetterTopic);
-    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1 && app.get(DeliveryStats).get().processed === 1, 'dead-lettered, then the next record');
-    await eventually(async () => (await committedOffsets(groupId, topic))[0] === '2', 'both offsets committed');
+    await eventually(
+      () =>
+        app.get(DeliveryStats).get().deadLettered === 1 &&
+        app.get(DeliveryStats).get().processed === 1,
+      'dead-lettered, then the next record',
+    );
+    await eventually(
+      async () => (await committedOffsets(groupId, topic))[0] === '2',
+      'both offsets committed',
+    );
     const dead = await readAll(deadLetterTopic, 1);
     expect(dead).toHaveLength(1);
     expect(dead[0].value?.toString()).toBe('not json {');
@@ -199,7 +256,10 @@ describe('failure handling (postgres, real broker)', () => {
     const producers: ProducerConfig[] = [];
     const sends: Array<{ topic: string; acks?: number }> = [];
     const createProducer = Kafka.prototype.producer;
-    const spy = jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (this: Kafka, config?: ProducerConfig): Producer {
+    const spy = jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (
+      this: Kafka,
+      config?: ProducerConfig,
+    ): Producer {
       const producer = createProducer.call(this, config);
       producers.push(config ?? {});
       const send = producer.send.bind(producer);
@@ -230,10 +290,16 @@ describe('failure handling (postgres, real broker)', () => {
 
     // The app's own record went out as it asked (so the watch sees real settings)...
     expect(sends.filter((s) => s.topic === appTopic)).toEqual([{ topic: appTopic, acks: 1 }]);
-    expect(producers).toContainEqual(expect.objectContaining({ idempotent: false, maxInFlightRequests: 5 }));
+    expect(producers).toContainEqual(
+      expect.objectContaining({ idempotent: false, maxInFlightRequests: 5 }),
+    );
     // ...the dead letter did not: every in-sync replica, from the idempotent producer.
-    expect(sends.filter((s) => s.topic === `${topic}.dlq`)).toEqual([{ topic: `${topic}.dlq`, acks: -1 }]);
-    expect(producers).toContainEqual(expect.objectContaining({ idempotent: true, maxInFlightRequests: 1 }));
+    expect(sends.filter((s) => s.topic === `${topic}.dlq`)).toEqual([
+      { topic: `${topic}.dlq`, acks: -1 },
+    ]);
+    expect(producers).toContainEqual(
+      expect.objectContaining({ idempotent: true, maxInFlightRequests: 1 }),
+    );
     expect(await readAll(`${topic}.dlq`, 1)).toHaveLength(1);
   });
 });

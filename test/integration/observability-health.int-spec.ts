@@ -3,7 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Controller, Get, Injectable, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { AtLeastOnceHandler, Ctx, DeliveryStats, Payload, ReliableKafkaContext } from '@reliable-kafka/nestjs';
+import {
+  AtLeastOnceHandler,
+  Ctx,
+  DeliveryStats,
+  Payload,
+  ReliableKafkaContext,
+} from '@reliable-kafka/nestjs';
 import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health';
 import { Kafka, logLevel } from 'kafkajs';
 import { killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
@@ -71,25 +77,58 @@ describe('observability: terminus health indicator (sqlite, own broker)', () => 
     app = started.app;
     const health = async () => {
       const response = await fetch(`${started.url}/health`);
-      return { status: response.status, body: (await response.json()) as { details: Record<string, unknown>; error: Record<string, unknown> } };
+      return {
+        status: response.status,
+        body: (await response.json()) as {
+          details: Record<string, unknown>;
+          error: Record<string, unknown>;
+        },
+      };
     };
 
     const producer = new Kafka({ brokers: ownBrokers, logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
-    await producer.send({ topic, messages: [creditMessage({ id: 'h-1', account: uniqueName('a'), amount: 1 })] });
+    await producer.send({
+      topic,
+      messages: [creditMessage({ id: 'h-1', account: uniqueName('a'), amount: 1 })],
+    });
     await producer.disconnect();
     await eventually(() => app!.get(DeliveryStats).get().processed === 1, 'first record processed');
 
     let last = await health();
-    await eventually(async () => (last = await health()).status === 200, 'healthy at start', 30_000);
-    expect(last.body.details['reliable-kafka']).toMatchObject({ status: 'up', broker: 'up', database: 'up' });
+    await eventually(
+      async () => (last = await health()).status === 200,
+      'healthy at start',
+      30_000,
+    );
+    expect(last.body.details['reliable-kafka']).toMatchObject({
+      status: 'up',
+      broker: 'up',
+      database: 'up',
+    });
 
     await killBroker('SIGKILL', { home });
-    await eventually(async () => (last = await health()).status === 503, 'unhealthy with the broker down', 60_000);
-    expect(last.body.error['reliable-kafka']).toMatchObject({ status: 'down', broker: 'down', database: 'up' });
+    await eventually(
+      async () => (last = await health()).status === 503,
+      'unhealthy with the broker down',
+      60_000,
+    );
+    expect(last.body.error['reliable-kafka']).toMatchObject({
+      status: 'down',
+      broker: 'down',
+      database: 'up',
+    });
 
     await startBroker({ home });
-    await eventually(async () => (last = await health()).status === 200, 'healthy again after the restart', 120_000);
-    expect(last.body.details['reliable-kafka']).toMatchObject({ status: 'up', broker: 'up', database: 'up' });
+    await eventually(
+      async () => (last = await health()).status === 200,
+      'healthy again after the restart',
+      120_000,
+    );
+    expect(last.body.details['reliable-kafka']).toMatchObject({
+      status: 'up',
+      broker: 'up',
+      database: 'up',
+    });
   });
 });

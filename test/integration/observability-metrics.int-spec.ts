@@ -46,7 +46,10 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
 
     @Injectable()
     class Credits {
-      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 30 } } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 30 } },
+      })
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         if (credit.id === 'poison') throw new Error('ledger rejects this credit');
         if (credit.id === 'flaky' && context.attempt === 1) throw new Error('ledger timeout');
@@ -74,7 +77,11 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
 
     // Through the library's producer, so that the producer metrics count these sends too.
     const producer = app.get(ReliableProducer);
-    const credit = (id: string, amount: number) => ({ key: account, value: { id, account, amount }, idempotencyKey: id });
+    const credit = (id: string, amount: number) => ({
+      key: account,
+      value: { id, account, amount },
+      idempotencyKey: id,
+    });
     for (const message of [
       credit('ok-1', 1),
       credit('ok-2', 2),
@@ -84,7 +91,10 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
     ]) {
       await producer.send(topic, message);
     }
-    await eventually(() => stats.get().processed === 3 && stats.get().deadLettered === 1, 'all five records handled');
+    await eventually(
+      () => stats.get().processed === 3 && stats.get().deadLettered === 1,
+      'all five records handled',
+    );
     expect(await readAll(`${topic}.dlq`, 1)).toHaveLength(1);
 
     let text = '';
@@ -95,7 +105,14 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
 
     const labels = { group: groupId, topic };
     const handlerLabel = (name: string, extra: Record<string, string> = {}) => {
-      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`topic="${topic}"`) && Object.entries(extra).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith(`${name}{`) &&
+            l.includes(`topic="${topic}"`) &&
+            Object.entries(extra).every(([k, v]) => l.includes(`${k}="${v}"`)),
+        );
       return line;
     };
     // The handler label is the handler's id; read it from the line rather than guess its format.
@@ -108,11 +125,17 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
     expect(sample(text, 'rk_consumer_records_processed_total', withHandler)).toBe(3);
     expect(sample(text, 'rk_consumer_duplicates_total', withHandler)).toBe(1);
     // flaky: 1 retry; poison: attempts 1 and 2 are retried, attempt 3 is dead-lettered.
-    expect(sample(text, 'rk_consumer_retries_total', { ...withHandler, reason: 'handler' })).toBe(3);
+    expect(sample(text, 'rk_consumer_retries_total', { ...withHandler, reason: 'handler' })).toBe(
+      3,
+    );
     expect(sample(text, 'rk_consumer_dead_lettered_total', withHandler)).toBe(1);
     expect(sample(text, 'rk_consumer_handler_duration_seconds_count', withHandler)).toBe(3);
-    expect(sample(text, 'rk_consumer_rebalances_total', { group: groupId })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'rk_consumer_commit_latency_seconds_count', labels)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'rk_consumer_rebalances_total', { group: groupId })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(sample(text, 'rk_consumer_commit_latency_seconds_count', labels)).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(sample(text, 'rk_consumer_lag_records', { ...labels, partition: '0' })).toBe(0);
     expect(sample(text, 'rk_consumer_records_lag_max', { group: groupId })).toBe(0);
     expect(sample(text, 'rk_consumer_in_flight_records', { ...labels, partition: '0' })).toBe(0);
@@ -130,7 +153,9 @@ describe('observability: Prometheus metrics over HTTP (postgres, real broker)', 
     expect(stats.get()).toEqual({ processed: 3, duplicates: 1, retries: 3, deadLettered: 1 });
 
     // Retention cleanup: a round far in the future deletes the 3 dedup rows; the counter follows.
-    expect(await app.get(ReliableKafkaConsumers).cleanupDedupRecords(Date.now() + 365 * 86_400_000)).toBe(3);
+    expect(
+      await app.get(ReliableKafkaConsumers).cleanupDedupRecords(Date.now() + 365 * 86_400_000),
+    ).toBe(3);
     text = await scrape();
     expect(sample(text, 'rk_dedup_cleanup_deleted_total')).toBe(3);
     expect(sample(text, 'rk_dedup_records')).toBe(0);

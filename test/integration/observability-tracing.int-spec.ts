@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import {
   AtLeastOnceBatchHandler,
   AtLeastOnceHandler,
@@ -23,7 +28,9 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
   const contextManager = new AsyncLocalStorageContextManager();
 
   beforeAll(() => {
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
     trace.setGlobalTracerProvider(provider);
     context.setGlobalContextManager(contextManager.enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -35,7 +42,8 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
   });
   beforeEach(() => exporter.reset());
 
-  const spansOf = (topic: string) => exporter.getFinishedSpans().filter((s) => s.name.includes(topic));
+  const spansOf = (topic: string) =>
+    exporter.getFinishedSpans().filter((s) => s.name.includes(topic));
   const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
   it('producer and consumer spans in one trace; the handler runs inside the consumer span; duplicates and failures are marked', async () => {
@@ -45,7 +53,10 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
 
     @Injectable()
     class Credits {
-      @AtLeastOnceHandler({ topics: topic, retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 30 } } })
+      @AtLeastOnceHandler({
+        topics: topic,
+        retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 30 } },
+      })
       async credit(@Payload() credit: Credit, @Ctx() ctx: ReliableKafkaContext) {
         // A span of the handler's own work: it must be a child of the library's CONSUMER span.
         await trace.getTracer('test-app').startActiveSpan(`apply ${topic}`, async (span) => {
@@ -62,11 +73,29 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
     const app = await ledger.start({ providers: [Credits] });
     const stats = app.get(DeliveryStats);
     const producer = app.get(ReliableProducer);
-    await producer.send(topic, { key: account, value: { id: 'ok', account, amount: 1 }, idempotencyKey: 'ok' });
-    await producer.send(topic, { key: account, value: { id: 'ok', account, amount: 1 }, idempotencyKey: 'ok' });
-    await producer.send(topic, { key: account, value: { id: 'bad', account, amount: 1 }, idempotencyKey: 'bad' });
-    await eventually(() => stats.get().deadLettered === 1 && stats.get().duplicates === 1, 'all three handled');
-    await eventually(() => spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER).length === 4, '4 consumer spans');
+    await producer.send(topic, {
+      key: account,
+      value: { id: 'ok', account, amount: 1 },
+      idempotencyKey: 'ok',
+    });
+    await producer.send(topic, {
+      key: account,
+      value: { id: 'ok', account, amount: 1 },
+      idempotencyKey: 'ok',
+    });
+    await producer.send(topic, {
+      key: account,
+      value: { id: 'bad', account, amount: 1 },
+      idempotencyKey: 'bad',
+    });
+    await eventually(
+      () => stats.get().deadLettered === 1 && stats.get().duplicates === 1,
+      'all three handled',
+    );
+    await eventually(
+      () => spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER).length === 4,
+      '4 consumer spans',
+    );
 
     const spans = spansOf(topic);
     const producerSpans = spans.filter((s) => s.kind === SpanKind.PRODUCER);
@@ -92,7 +121,11 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
 
     // The first record: processed; the handler's span is the consumer span's child.
     const [first, duplicate, ...failing] = [...consumerSpans].sort(
-      (a, b) => Number(a.attributes['messaging.kafka.offset']) - Number(b.attributes['messaging.kafka.offset']) || Number(a.attributes['reliable_kafka.attempt']) - Number(b.attributes['reliable_kafka.attempt']),
+      (a, b) =>
+        Number(a.attributes['messaging.kafka.offset']) -
+          Number(b.attributes['messaging.kafka.offset']) ||
+        Number(a.attributes['reliable_kafka.attempt']) -
+          Number(b.attributes['reliable_kafka.attempt']),
     );
     expect(first.attributes['reliable_kafka.duplicate']).toBe(false);
     expect(first.status.code).not.toBe(SpanStatusCode.ERROR);
@@ -104,7 +137,10 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
     // The bad one: two attempts, each span in error with the exception recorded.
     expect(failing).toHaveLength(2);
     for (const span of failing) {
-      expect(span.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'ledger rejects this credit' });
+      expect(span.status).toMatchObject({
+        code: SpanStatusCode.ERROR,
+        message: 'ledger rejects this credit',
+      });
       expect(span.events.some((e) => e.name === 'exception')).toBe(true);
     }
   });
@@ -112,7 +148,9 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
   it('a batch handler call is one CONSUMER span linked to the producer span of each record', async () => {
     const topic = uniqueName('credits');
     await createTopic(topic);
-    const producerSpans = Array.from({ length: 5 }, (_, i) => trace.getTracer('test-producer').startSpan(`send ${i}`));
+    const producerSpans = Array.from({ length: 5 }, (_, i) =>
+      trace.getTracer('test-producer').startSpan(`send ${i}`),
+    );
     const messages = producerSpans.map((span, i) => {
       const headers: Record<string, string> = { 'idempotency-key': `${topic}-${i}` };
       propagation.inject(trace.setSpan(context.active(), span), headers);
@@ -136,8 +174,13 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
     const consumerSpans = spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER);
     expect(consumerSpans).toHaveLength(1);
     const [span] = consumerSpans;
-    expect(span.attributes).toMatchObject({ 'messaging.batch.message_count': 5, 'reliable_kafka.duplicate_count': 0 });
-    expect(span.links.map((l) => l.context.spanId).sort()).toEqual(producerSpans.map((p) => p.spanContext().spanId).sort());
+    expect(span.attributes).toMatchObject({
+      'messaging.batch.message_count': 5,
+      'reliable_kafka.duplicate_count': 0,
+    });
+    expect(span.links.map((l) => l.context.spanId).sort()).toEqual(
+      producerSpans.map((p) => p.spanContext().spanId).sort(),
+    );
     expect(handlerSpanParent).toBe(span.spanContext().spanId);
   });
 });

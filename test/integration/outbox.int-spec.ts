@@ -17,12 +17,15 @@ import { LedgerEntry } from '../support/ledger/ledger.entities';
 import { startTestApp } from '../support/test-app';
 
 const relay = (extra: object = {}) => ({
-  producer: { outbox: { enabled: true, createTable: true, pollIntervalMs: 100, batchSize: 20, ...extra } },
+  producer: {
+    outbox: { enabled: true, createTable: true, pollIntervalMs: 100, batchSize: 20, ...extra },
+  },
 });
 
 describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)', (kind) => {
   const ledger = useLedgerApp(kind);
-  const entries = (key: string) => ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
+  const entries = (key: string) =>
+    ledger.db.dataSource.getRepository(LedgerEntry).countBy({ idempotencyKey: key });
 
   it('consume-transform-produce: a committed handler publishes once; a throwing one leaves neither row nor message', async () => {
     const input = uniqueName('in');
@@ -54,8 +57,14 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
       creditMessage({ id: `${account}-bad`, account, amount: -1 }),
     ]);
     const stats = app.get(DeliveryStats);
-    await eventually(() => stats.get().processed === 1 && stats.get().deadLettered === 1, 'one processed, one dead-lettered');
-    await eventually(async () => (await app.get(OutboxService).pendingCount()) === 0, 'outbox drained');
+    await eventually(
+      () => stats.get().processed === 1 && stats.get().deadLettered === 1,
+      'one processed, one dead-lettered',
+    );
+    await eventually(
+      async () => (await app.get(OutboxService).pendingCount()) === 0,
+      'outbox drained',
+    );
 
     const out = await readAll(output, 1, 10_000);
     expect(out).toHaveLength(1);
@@ -75,18 +84,28 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
 
     await expect(
       ledger.db.dataSource.transaction(async (manager) => {
-        await manager.insert(LedgerEntry, { idempotencyKey: 'rolled-back', accountId: 'a', amount: 1, partitionNo: 0, offsetValue: '0' });
+        await manager.insert(LedgerEntry, {
+          idempotencyKey: 'rolled-back',
+          accountId: 'a',
+          amount: 1,
+          partitionNo: 0,
+          offsetValue: '0',
+        });
         await outbox.publish(manager, output, { key: 'a', value: 'never' });
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule failed');
-    await ledger.db.dataSource.transaction((manager) => outbox.publish(manager, output, { key: 'a', value: 'committed' }));
+    await ledger.db.dataSource.transaction((manager) =>
+      outbox.publish(manager, output, { key: 'a', value: 'committed' }),
+    );
 
     await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
     const out = await readAll(output, 1, 10_000);
     expect(out.map((r) => r.value?.toString())).toEqual(['committed']);
     expect(await entries('rolled-back')).toBe(0);
-    await expect(outbox.publish(ledger.db.dataSource.manager, output, { value: 'x' })).rejects.toThrow(/open transaction/);
+    await expect(
+      outbox.publish(ledger.db.dataSource.manager, output, { value: 'x' }),
+    ).rejects.toThrow(/open transaction/);
   });
 
   it('keeps order per key, in id order, over several relay rounds', async () => {
@@ -96,7 +115,9 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
     const outbox = app.get(OutboxService);
     const keys = ['a', 'b', 'c', 'd'];
     for (let i = 0; i < 40; i++) {
-      await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: keys[i % 4], value: { i } }));
+      await ledger.db.dataSource.transaction((m) =>
+        outbox.publish(m, output, { key: keys[i % 4], value: { i } }),
+      );
     }
     await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
     const out = await readAll(output, 40, 20_000);
@@ -123,15 +144,27 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
       },
     });
     const outbox = app.get(OutboxService);
-    await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: 'k', value: 'waits for its topic' }));
-    await eventually(async () => {
-      const [row] = await ledger.db.dataSource.query(`SELECT attempts, last_error FROM reliable_kafka_outbox WHERE topic = '${output}'`);
-      return Number(row?.attempts) > 0 && typeof row?.last_error === 'string';
-    }, 'a failed attempt recorded', 30_000);
+    await ledger.db.dataSource.transaction((m) =>
+      outbox.publish(m, output, { key: 'k', value: 'waits for its topic' }),
+    );
+    await eventually(
+      async () => {
+        const [row] = await ledger.db.dataSource.query(
+          `SELECT attempts, last_error FROM reliable_kafka_outbox WHERE topic = '${output}'`,
+        );
+        return Number(row?.attempts) > 0 && typeof row?.last_error === 'string';
+      },
+      'a failed attempt recorded',
+      30_000,
+    );
     expect(await outbox.pendingCount()).toBeGreaterThan(0);
 
     await createTopic(output);
-    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained once the topic exists', 30_000);
+    await eventually(
+      async () => (await outbox.pendingCount()) === 0,
+      'outbox drained once the topic exists',
+      30_000,
+    );
     const out = await readAll(output, 1, 10_000);
     expect(out.map((r) => r.value?.toString())).toEqual(['waits for its topic']);
   });
@@ -141,7 +174,10 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
       const output = uniqueName('out');
       await createTopic(output, 2);
       const first = await ledger.start({ options: relay({ batchSize: 3, pollIntervalMs: 1 }) });
-      const second = await startTestApp({ db: ledger.db, options: relay({ batchSize: 3, pollIntervalMs: 1 }) });
+      const second = await startTestApp({
+        db: ledger.db,
+        options: relay({ batchSize: 3, pollIntervalMs: 1 }),
+      });
       try {
         const outbox = first.get(OutboxService);
         const writers = 6;
@@ -151,7 +187,9 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
           Array.from({ length: writers }, (_, w) =>
             (async () => {
               for (let i = 0; i < perWriter; i++) {
-                await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: `w${w}`, value: { w, i } }));
+                await ledger.db.dataSource.transaction((m) =>
+                  outbox.publish(m, output, { key: `w${w}`, value: { w, i } }),
+                );
               }
             })(),
           ),
@@ -173,7 +211,9 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
       try {
         const outbox = first.get(OutboxService);
         for (let i = 0; i < 60; i++) {
-          await ledger.db.dataSource.transaction((m) => outbox.publish(m, output, { key: `k${i % 6}`, value: { i } }));
+          await ledger.db.dataSource.transaction((m) =>
+            outbox.publish(m, output, { key: `k${i % 6}`, value: { i } }),
+          );
         }
         await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
         const out = await readAll(output, 60, 20_000);

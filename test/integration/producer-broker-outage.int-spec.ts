@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeliveryTimeoutError, ReliableKafkaEvents, ReliableProducer } from '@reliable-kafka/nestjs';
+import {
+  DeliveryTimeoutError,
+  ReliableKafkaEvents,
+  ReliableProducer,
+} from '@reliable-kafka/nestjs';
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
 import { readAll, sleep, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
@@ -39,7 +43,12 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
   it('broker down for a few seconds, back within the delivery timeout: delivered once, no error', async () => {
     const topic = uniqueName('outage');
     await createOwnTopic(topic);
-    const app = await ledger.start({ options: { client: { brokers: [brokers], clientId: uniqueName('p') }, producer: { deliveryTimeoutMs: 90_000 } } });
+    const app = await ledger.start({
+      options: {
+        client: { brokers: [brokers], clientId: uniqueName('p') },
+        producer: { deliveryTimeoutMs: 90_000 },
+      },
+    });
     const producer = app.get(ReliableProducer);
     const failures: unknown[] = [];
     app.get(ReliableKafkaEvents).on('produce-failed', (e) => failures.push(e.error));
@@ -52,8 +61,15 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     const result = await sending;
 
     expect(failures).toEqual([]);
-    const records = await readAll(topic, 2, 30_000, new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }));
-    const during = records.filter((r) => r.value?.toString() === JSON.stringify({ during: 'outage' }));
+    const records = await readAll(
+      topic,
+      2,
+      30_000,
+      new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }),
+    );
+    const during = records.filter(
+      (r) => r.value?.toString() === JSON.stringify({ during: 'outage' }),
+    );
     expect(during).toHaveLength(1); // exactly once: the idempotent producer absorbed its retries
     expect(during[0].headers['idempotency-key']).toBe(result.idempotencyKey);
   }, 150_000);
@@ -62,7 +78,10 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     const topic = uniqueName('outage-long');
     await createOwnTopic(topic);
     const app = await ledger.start({
-      options: { client: { brokers: [brokers], clientId: uniqueName('p') }, producer: { deliveryTimeoutMs: 6_000, requestTimeoutMs: 3_000 } },
+      options: {
+        client: { brokers: [brokers], clientId: uniqueName('p') },
+        producer: { deliveryTimeoutMs: 6_000, requestTimeoutMs: 3_000 },
+      },
     });
     const producer = app.get(ReliableProducer);
     const failures: unknown[] = [];
@@ -72,7 +91,9 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     await killBroker('SIGKILL', { home });
     try {
       const began = Date.now();
-      const error = await producer.send(topic, { key: 'k', value: 'lost?' }).catch((e: unknown) => e);
+      const error = await producer
+        .send(topic, { key: 'k', value: 'lost?' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DeliveryTimeoutError);
       expect((error as DeliveryTimeoutError).code).toBe('RK_DELIVERY_TIMEOUT');
       expect(Date.now() - began).toBeLessThan(60_000);

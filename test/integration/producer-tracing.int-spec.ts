@@ -1,7 +1,11 @@
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ReliableProducer } from '@reliable-kafka/nestjs';
 import { createTopic, eventually, readAll, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
@@ -11,7 +15,9 @@ describe('ReliableProducer tracing (real broker)', () => {
   const ledger = useLedgerApp('sqlite');
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
     context.setGlobalContextManager(new AsyncHooksContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   });
@@ -27,7 +33,11 @@ describe('ReliableProducer tracing (real broker)', () => {
     const app = await ledger.start();
     const sent = await app.get(ReliableProducer).send(topic, { key: 'k', value: 'v' });
 
-    await eventually(() => exporter.getFinishedSpans().some((s) => s.name === `${topic} publish`), 'span ended', 10_000);
+    await eventually(
+      () => exporter.getFinishedSpans().some((s) => s.name === `${topic} publish`),
+      'span ended',
+      10_000,
+    );
     const span = exporter.getFinishedSpans().find((s) => s.name === `${topic} publish`)!;
     expect(span.kind).toBe(SpanKind.PRODUCER);
     expect(span.attributes).toMatchObject({

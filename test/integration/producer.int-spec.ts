@@ -56,13 +56,17 @@ describe('ReliableProducer (real broker)', () => {
     const records = await readAll(topic, 40);
     expect(records).toHaveLength(40);
     for (const [i, result] of results.entries()) {
-      const record = records.find((r) => r.partition === result.partition && r.offset === result.offset);
+      const record = records.find(
+        (r) => r.partition === result.partition && r.offset === result.offset,
+      );
       expect(JSON.parse(record!.value!.toString())).toEqual({ i });
       expect(record!.headers['idempotency-key']).toBe(result.idempotencyKey);
     }
     // Order per key is kept.
     for (let k = 0; k < 5; k++) {
-      const seen = records.filter((r) => r.key?.toString() === `key-${k}`).map((r) => JSON.parse(r.value!.toString()).i);
+      const seen = records
+        .filter((r) => r.key?.toString() === `key-${k}`)
+        .map((r) => JSON.parse(r.value!.toString()).i);
       expect(seen).toEqual([...seen].sort((a, b) => a - b));
     }
   });
@@ -72,10 +76,17 @@ describe('ReliableProducer (real broker)', () => {
     await createTopic(topic);
     const fallback: string[] = [];
     const app = await ledger.start({
-      options: { producer: { deliveryTimeoutMs: 60_000, fallback: ({ error }) => void fallback.push((error as RecordTooLargeError).code) } },
+      options: {
+        producer: {
+          deliveryTimeoutMs: 60_000,
+          fallback: ({ error }) => void fallback.push((error as RecordTooLargeError).code),
+        },
+      },
     });
     const failed: unknown[] = [];
-    app.get(ReliableKafkaEvents).on('produce-failed', (e) => e.topic === topic && failed.push(e.error));
+    app
+      .get(ReliableKafkaEvents)
+      .on('produce-failed', (e) => e.topic === topic && failed.push(e.error));
 
     const began = Date.now();
     const error = await app
@@ -97,13 +108,17 @@ describe('ReliableProducer (real broker)', () => {
     const app = await ledger.start();
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    await expect(app.get(ReliableProducer).send(topic, { value: circular })).rejects.toBeInstanceOf(SerializationError);
+    await expect(app.get(ReliableProducer).send(topic, { value: circular })).rejects.toBeInstanceOf(
+      SerializationError,
+    );
   });
 
   it('unsafe settings fail bootstrap naming the setting', async () => {
-    await expect(ledger.start({ options: { producer: { acks: 1 } } })).rejects.toThrow(ReliableKafkaConfigurationError);
-    await expect(ledger.start({ options: { producer: { maxInFlightRequests: 5 } } })).rejects.toThrow(
-      /producer\.maxInFlightRequests/,
+    await expect(ledger.start({ options: { producer: { acks: 1 } } })).rejects.toThrow(
+      ReliableKafkaConfigurationError,
     );
+    await expect(
+      ledger.start({ options: { producer: { maxInFlightRequests: 5 } } }),
+    ).rejects.toThrow(/producer\.maxInFlightRequests/);
   });
 });

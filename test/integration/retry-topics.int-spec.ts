@@ -30,7 +30,8 @@ describe('non-blocking retry topics (postgres)', () => {
       async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
         attemptsOf.set(credit.id, [...(attemptsOf.get(credit.id) ?? []), context.attempt]);
         await applyCredit(context.entityManager, credit, context);
-        if (credit.id.endsWith('flaky') && context.attempt < 3) throw new Error(`flaky ${context.attempt}`);
+        if (credit.id.endsWith('flaky') && context.attempt < 3)
+          throw new Error(`flaky ${context.attempt}`);
         if (credit.id.endsWith('broken')) throw new Error('always broken');
         order.push(credit.id);
       }
@@ -38,10 +39,20 @@ describe('non-blocking retry topics (postgres)', () => {
 
     const app = await ledger.start({ groupId, providers: [Ledger] });
     const p = uniqueName('x');
-    const credits = [`${p}-flaky`, `${p}-after-1`, `${p}-broken`, `${p}-after-2`].map((id) => ({ id, account: p, amount: 1 }));
-    await produce(topic, credits.map((c) => creditMessage(c)));
+    const credits = [`${p}-flaky`, `${p}-after-1`, `${p}-broken`, `${p}-after-2`].map((id) => ({
+      id,
+      account: p,
+      amount: 1,
+    }));
+    await produce(
+      topic,
+      credits.map((c) => creditMessage(c)),
+    );
     const stats = app.get(DeliveryStats);
-    await eventually(() => stats.get().processed === 3 && stats.get().deadLettered === 1, 'three applied, one dead-lettered');
+    await eventually(
+      () => stats.get().processed === 3 && stats.get().deadLettered === 1,
+      'three applied, one dead-lettered',
+    );
 
     // Non-blocking: the records after the failing ones did not wait for their retries.
     expect(order).toEqual([`${p}-after-1`, `${p}-after-2`, `${p}-flaky`]);

@@ -6,7 +6,9 @@ describe('smoke: the real broker', () => {
     await admin.connect();
     try {
       const cluster = await admin.describeCluster();
-      console.log(`[smoke] cluster ${cluster.clusterId}: broker(s) ${cluster.brokers.map((b) => `${b.host}:${b.port}`).join(', ')}, controller ${cluster.controller}`);
+      console.log(
+        `[smoke] cluster ${cluster.clusterId}: broker(s) ${cluster.brokers.map((b) => `${b.host}:${b.port}`).join(', ')}, controller ${cluster.controller}`,
+      );
       expect(cluster.brokers).toHaveLength(1);
       expect(cluster.brokers[0].host).toBe('127.0.0.1');
     } finally {

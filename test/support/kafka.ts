@@ -7,7 +7,10 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 /** The broker of this test run (set by the global setup). */
 export function brokers(): string[] {
   const value = process.env.KAFKA_BROKERS;
-  if (!value) throw new Error('KAFKA_BROKERS is not set: run the tests through jest (global setup starts the broker)');
+  if (!value)
+    throw new Error(
+      'KAFKA_BROKERS is not set: run the tests through jest (global setup starts the broker)',
+    );
   return value.split(',');
 }
 
@@ -55,7 +58,12 @@ export interface ReadRecord {
  * Reads every record of a topic from the beginning, as an independent consumer would; from the
  * run's broker, or from `kafka` (a test's own broker).
  */
-export async function readAll(topic: string, expected: number, timeoutMs = 30_000, kafka = testKafka()): Promise<ReadRecord[]> {
+export async function readAll(
+  topic: string,
+  expected: number,
+  timeoutMs = 30_000,
+  kafka = testKafka(),
+): Promise<ReadRecord[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
   const records: ReadRecord[] = [];
   await consumer.connect();
@@ -83,7 +91,10 @@ export async function readAll(topic: string, expected: number, timeoutMs = 30_00
 }
 
 /** The group's committed offsets as the broker has them (not the library's own view). */
-export async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
+export async function committedOffsets(
+  groupId: string,
+  topic: string,
+): Promise<Record<number, string>> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
@@ -115,7 +126,9 @@ export async function groupLag(groupId: string, topic: string): Promise<number> 
 export async function lagOf(admin: Admin, groupId: string, topic: string): Promise<number> {
   const ends = await admin.fetchTopicOffsets(topic);
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  const byPartition = new Map(
+    (committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
+  );
   let lag = 0n;
   for (const end of ends) {
     const done = byPartition.get(end.partition) ?? -1n;
@@ -143,7 +156,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `condition` holds; fails with `what` after the timeout. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

@@ -1,6 +1,15 @@
-import { type DynamicModule, type INestApplicationContext, Module, type Provider, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplicationContext,
+  Module,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ReliableKafkaModule, type ReliableKafkaModuleOptions } from '../../libs/reliable-kafka/src';
+import {
+  ReliableKafkaModule,
+  type ReliableKafkaModuleOptions,
+} from '../../libs/reliable-kafka/src';
 import type { TestDatabase } from './db/test-database';
 import { brokers, uniqueName } from './kafka';
 
@@ -22,7 +31,11 @@ export function testAppModule(opts: TestAppOptions): Type {
       ...(opts.imports ?? []),
       ReliableKafkaModule.forRoot({
         client: { brokers: opts.brokers ?? brokers(), clientId: uniqueName('app') },
-        consumer: { groupId: opts.groupId ?? uniqueName('group'), heartbeatInterval: 500, sessionTimeout: 10_000 },
+        consumer: {
+          groupId: opts.groupId ?? uniqueName('group'),
+          heartbeatInterval: 500,
+          sessionTimeout: 10_000,
+        },
         dataSource: opts.db.dataSource,
         dedup: { createTable: true },
         handlerDefaults: { retry: { backoff: { type: 'fixed', delayMs: 50 } } },
@@ -41,7 +54,8 @@ export function testAppModule(opts: TestAppOptions): Type {
 export async function startTestApp(opts: TestAppOptions): Promise<INestApplicationContext> {
   const builder = Test.createTestingModule({ imports: [testAppModule(opts)] });
   // Quiet by default; RK_TEST_LOG=1 shows the library's and kafkajs's log lines.
-  if (!process.env.RK_TEST_LOG) builder.setLogger({ log() {}, warn() {}, error() {}, debug() {}, verbose() {} } as never);
+  if (!process.env.RK_TEST_LOG)
+    builder.setLogger({ log() {}, warn() {}, error() {}, debug() {}, verbose() {} } as never);
   const moduleRef = await builder.compile();
   await moduleRef.init();
   return moduleRef;

@@ -21,7 +21,9 @@ export class WorkerProcess {
       stderr = (stderr + chunk.toString()).slice(-4_000);
       if (process.env.RK_TEST_LOG) process.stderr.write(chunk);
     });
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     this.stderrTail = () => stderr;
   }
 
@@ -37,7 +39,12 @@ export class WorkerProcess {
   ): Promise<WorkerProcess> {
     const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, script)], {
       cwd: ROOT,
-      env: { ...process.env, ...env, RK_WORKER_CONFIG: JSON.stringify(config), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: {
+        ...process.env,
+        ...env,
+        RK_WORKER_CONFIG: JSON.stringify(config),
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const worker = new WorkerProcess(child);

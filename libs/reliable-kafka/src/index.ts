@@ -12,7 +12,10 @@ export type {
 export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
 export type { AtLeastOnceHandlerOptions } from './decorators/at-least-once-handler.options';
 export { AtLeastOnceBatchHandler } from './decorators/at-least-once-batch-handler.decorator';
-export type { AtLeastOnceBatchHandlerOptions, BatchHandlerSettings } from './decorators/at-least-once-batch-handler.options';
+export type {
+  AtLeastOnceBatchHandlerOptions,
+  BatchHandlerSettings,
+} from './decorators/at-least-once-batch-handler.options';
 export { Idempotent } from './decorators/idempotent.decorator';
 export { TransactionManager } from './decorators/transaction-manager.decorator';
 /** Same decorators as the Nest Kafka transport, so handler signatures move over unchanged. */
@@ -21,7 +24,11 @@ export { Ctx, Payload } from '@nestjs/microservices';
 export { ReliableKafkaContext } from './pipeline/reliable-kafka.context';
 export { ReliableKafkaBatchContext } from './pipeline/reliable-kafka-batch.context';
 export type { ReliableKafkaBatchRecord } from './pipeline/reliable-kafka-batch.context';
-export type { IdempotencyKeyFn, IdempotencyKeySource, IdempotentOptions } from './pipeline/idempotency-key';
+export type {
+  IdempotencyKeyFn,
+  IdempotencyKeySource,
+  IdempotentOptions,
+} from './pipeline/idempotency-key';
 export { TransactionInterceptor } from './pipeline/transaction.interceptor';
 export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';
 export type { KafkaMessageRecord } from './consumer/kafka-message-record';
@@ -31,7 +38,10 @@ export type { ConsumersStatus, GroupStatus, PartitionStatus } from './consumer/c
 
 export type { PayloadDecoder, PayloadDecoderOption } from './decoding/payload-decoder';
 export type { RetentionWindow } from './dedup/retention-window';
-export { createDedupTableMigration, CreateReliableKafkaDedupTable1764300000000 } from './dedup/dedup-table.migration';
+export {
+  createDedupTableMigration,
+  CreateReliableKafkaDedupTable1764300000000,
+} from './dedup/dedup-table.migration';
 
 export type { BackoffOptions, ErrorClass, ErrorKind, RetryOptions } from './failure/retry.options';
 export type { DeadLetterOptions } from './failure/dead-letter.options';
@@ -61,7 +71,11 @@ export {
 // Observability: Prometheus metrics, OpenTelemetry tracing, terminus health indicator.
 export { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
 export type { MetricsOptions } from './observability/metrics.options';
-export { TracingInterceptor, RELIABLE_KAFKA_TRACER, ReliableKafkaSpanAttributes } from './observability/tracing.interceptor';
+export {
+  TracingInterceptor,
+  RELIABLE_KAFKA_TRACER,
+  ReliableKafkaSpanAttributes,
+} from './observability/tracing.interceptor';
 export type { ReliableKafkaHealthOptions } from './observability/reliable-kafka.health-indicator';
 // ReliableKafkaHealthIndicator imports @nestjs/terminus, so it has its own entry point and the core
 // never loads terminus: import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health'.

@@ -37,7 +37,10 @@ describe('resolveOptions', () => {
     [{ ...valid, client: { brokers: [] } }, 'client.brokers'],
     [{ ...valid, client: { brokers: ['localhost'] } }, 'client.brokers'],
     [{ ...valid, consumer: {} }, 'consumer.groupId'],
-    [{ ...valid, consumer: { groupId: 'g', partitionsConsumedConcurrently: 0 } }, 'consumer.partitionsConsumedConcurrently'],
+    [
+      { ...valid, consumer: { groupId: 'g', partitionsConsumedConcurrently: 0 } },
+      'consumer.partitionsConsumedConcurrently',
+    ],
     [{ ...valid, commit: { strategy: 'sometimes' } }, 'commit.strategy'],
     [{ ...valid, commit: { strategy: 'periodic' } }, 'commit'],
     [{ ...valid, commit: { strategy: 'periodic', everyRecords: 1.5 } }, 'commit.everyRecords'],
@@ -47,7 +50,10 @@ describe('resolveOptions', () => {
     [{ ...valid, producer: { acks: 1 } }, 'producer.acks'],
     [{ ...valid, producer: { maxInFlightRequests: 5 } }, 'producer.maxInFlightRequests'],
     [{ ...valid, producer: { outbox: { batchSize: 0 } } }, 'producer.outbox.batchSize'],
-    [{ ...valid, handlerDefaults: { retry: { maxAttempts: 0 } } }, 'handlerDefaults.retry.maxAttempts'],
+    [
+      { ...valid, handlerDefaults: { retry: { maxAttempts: 0 } } },
+      'handlerDefaults.retry.maxAttempts',
+    ],
     [{ ...valid, metrics: { prefix: '9lives' } }, 'metrics.prefix'],
     [{ ...valid, metrics: { registry: {} } }, 'metrics.registry'],
     [{ ...valid, metrics: { dedupCountCacheMs: -1 } }, 'metrics.dedupCountCacheMs'],
@@ -70,7 +76,11 @@ describe('resolveRetry', () => {
   });
 
   it('rejects an unknown back-off type and a jitter outside 0..1', () => {
-    expect(() => resolveRetry({ backoff: { type: 'linear' } as never }, undefined, 'r')).toThrow(/"r\.backoff\.type"/);
-    expect(() => resolveRetry({ backoff: { type: 'exponential', jitter: 2 } }, undefined, 'r')).toThrow(/"r\.backoff\.jitter"/);
+    expect(() => resolveRetry({ backoff: { type: 'linear' } as never }, undefined, 'r')).toThrow(
+      /"r\.backoff\.type"/,
+    );
+    expect(() =>
+      resolveRetry({ backoff: { type: 'exponential', jitter: 2 } }, undefined, 'r'),
+    ).toThrow(/"r\.backoff\.jitter"/);
   });
 });

@@ -30,27 +30,45 @@ export const DEFAULT_RETRY = { maxAttempts: 5, maxTotalMs: 60_000 } as const;
 /** Checks the module options once, at bootstrap; every error names the setting. */
 export function resolveOptions(options: ReliableKafkaModuleOptions | undefined): ResolvedOptions {
   if (!options || typeof options !== 'object') {
-    throw new ReliableKafkaConfigurationError('options', 'ReliableKafkaModule.forRoot() needs an options object');
+    throw new ReliableKafkaConfigurationError(
+      'options',
+      'ReliableKafkaModule.forRoot() needs an options object',
+    );
   }
   const brokers = options.client?.brokers;
   if (typeof brokers !== 'function' && (!Array.isArray(brokers) || brokers.length === 0)) {
-    throw new ReliableKafkaConfigurationError('client.brokers', 'give at least one broker address, e.g. ["127.0.0.1:9092"]');
+    throw new ReliableKafkaConfigurationError(
+      'client.brokers',
+      'give at least one broker address, e.g. ["127.0.0.1:9092"]',
+    );
   }
   if (Array.isArray(brokers)) {
     for (const broker of brokers) {
       if (typeof broker !== 'string' || !/^[^\s:]+:\d+$/.test(broker)) {
-        throw new ReliableKafkaConfigurationError('client.brokers', `"${String(broker)}" is not host:port`);
+        throw new ReliableKafkaConfigurationError(
+          'client.brokers',
+          `"${String(broker)}" is not host:port`,
+        );
       }
     }
   }
   if (!options.consumer?.groupId || typeof options.consumer.groupId !== 'string') {
-    throw new ReliableKafkaConfigurationError('consumer.groupId', 'a consumer group id is required');
+    throw new ReliableKafkaConfigurationError(
+      'consumer.groupId',
+      'a consumer group id is required',
+    );
   }
-  positiveInteger(options.consumer.partitionsConsumedConcurrently, 'consumer.partitionsConsumedConcurrently');
+  positiveInteger(
+    options.consumer.partitionsConsumedConcurrently,
+    'consumer.partitionsConsumedConcurrently',
+  );
 
   const dataSource = options.dataSource ?? 'default';
   if (typeof dataSource !== 'string' && !(dataSource instanceof DataSource)) {
-    throw new ReliableKafkaConfigurationError('dataSource', 'expected a data source name or a TypeORM DataSource');
+    throw new ReliableKafkaConfigurationError(
+      'dataSource',
+      'expected a data source name or a TypeORM DataSource',
+    );
   }
 
   const commit = options.commit ?? { strategy: 'record' };
@@ -64,7 +82,10 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
     positiveInteger(commit.everyRecords, 'commit.everyRecords');
     positiveInteger(commit.everyMs, 'commit.everyMs');
     if (commit.everyRecords === undefined && commit.everyMs === undefined) {
-      throw new ReliableKafkaConfigurationError('commit', "the 'periodic' strategy needs everyRecords, everyMs, or both");
+      throw new ReliableKafkaConfigurationError(
+        'commit',
+        "the 'periodic' strategy needs everyRecords, everyMs, or both",
+      );
     }
   }
 
@@ -76,8 +97,10 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
   validateMetricsOptions(options.metrics, (setting, message) => {
     throw new ReliableKafkaConfigurationError(setting, message);
   });
-  if (options.handlerDefaults?.retry) resolveRetry(options.handlerDefaults.retry, undefined, 'handlerDefaults.retry');
-  if (options.handlerDefaults?.processing) resolveProcessing(options.handlerDefaults.processing, 'handlerDefaults.processing');
+  if (options.handlerDefaults?.retry)
+    resolveRetry(options.handlerDefaults.retry, undefined, 'handlerDefaults.retry');
+  if (options.handlerDefaults?.processing)
+    resolveProcessing(options.handlerDefaults.processing, 'handlerDefaults.processing');
 
   return {
     ...options,
@@ -108,8 +131,15 @@ export function resolveRetry(
   positiveInteger(retry.maxTotalMs, `${setting}.maxTotalMs`);
   if (retry.topics !== undefined) {
     const delays = retry.topics?.delaysMs;
-    if (!Array.isArray(delays) || delays.length === 0 || delays.some((d) => !(Number.isFinite(d) && d >= 0))) {
-      throw new ReliableKafkaConfigurationError(`${setting}.topics.delaysMs`, 'must be a non-empty list of delays in ms (>= 0)');
+    if (
+      !Array.isArray(delays) ||
+      delays.length === 0 ||
+      delays.some((d) => !(Number.isFinite(d) && d >= 0))
+    ) {
+      throw new ReliableKafkaConfigurationError(
+        `${setting}.topics.delaysMs`,
+        'must be a non-empty list of delays in ms (>= 0)',
+      );
     }
   }
   const backoff = retry.backoff;
@@ -119,10 +149,16 @@ export function resolveRetry(
     nonNegative(backoff.initialMs, `${setting}.backoff.initialMs`);
     nonNegative(backoff.maxMs, `${setting}.backoff.maxMs`);
     if (backoff.multiplier !== undefined && !(backoff.multiplier >= 1)) {
-      throw new ReliableKafkaConfigurationError(`${setting}.backoff.multiplier`, 'must be a number >= 1');
+      throw new ReliableKafkaConfigurationError(
+        `${setting}.backoff.multiplier`,
+        'must be a number >= 1',
+      );
     }
     if (backoff.jitter !== undefined && !(backoff.jitter >= 0 && backoff.jitter <= 1)) {
-      throw new ReliableKafkaConfigurationError(`${setting}.backoff.jitter`, 'must be between 0 and 1');
+      throw new ReliableKafkaConfigurationError(
+        `${setting}.backoff.jitter`,
+        'must be between 0 and 1',
+      );
     }
   } else {
     throw new ReliableKafkaConfigurationError(
@@ -134,7 +170,10 @@ export function resolveRetry(
 }
 
 /** A handler's processing mode, checked. */
-export function resolveProcessing(processing: ProcessingOptions | undefined, setting: string): ProcessingOptions {
+export function resolveProcessing(
+  processing: ProcessingOptions | undefined,
+  setting: string,
+): ProcessingOptions {
   const resolved = processing ?? { mode: 'sequential' };
   switch (resolved.mode) {
     case 'sequential':
@@ -157,18 +196,27 @@ export function resolveProcessing(processing: ProcessingOptions | undefined, set
 export function checkMaxRecords(value: unknown, setting: string): void {
   positiveInteger(value, setting);
   if (((value as number | undefined) ?? 0) > 1_000) {
-    throw new ReliableKafkaConfigurationError(setting, `at most 1000 records per transaction, got ${JSON.stringify(value)}`);
+    throw new ReliableKafkaConfigurationError(
+      setting,
+      `at most 1000 records per transaction, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
 function positiveInteger(value: unknown, setting: string): void {
   if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
-    throw new ReliableKafkaConfigurationError(setting, `must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new ReliableKafkaConfigurationError(
+      setting,
+      `must be a positive integer, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
 function nonNegative(value: unknown, setting: string): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new ReliableKafkaConfigurationError(setting, `must be a number >= 0, got ${JSON.stringify(value)}`);
+    throw new ReliableKafkaConfigurationError(
+      setting,
+      `must be a number >= 0, got ${JSON.stringify(value)}`,
+    );
   }
 }

@@ -39,7 +39,11 @@ export interface WorkerConfig {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.RK_WORKER_CONFIG ?? '') as WorkerConfig;
-  const dataSource = new DataSource({ ...config.db, entities: LEDGER_ENTITIES, synchronize: false } as DataSourceOptions);
+  const dataSource = new DataSource({
+    ...config.db,
+    entities: LEDGER_ENTITIES,
+    synchronize: false,
+  } as DataSourceOptions);
   await dataSource.initialize();
 
   @Injectable()
@@ -56,7 +60,8 @@ async function main(): Promise<void> {
     @AtLeastOnceBatchHandler({ topics: config.topic })
     @Idempotent()
     async credits(@Payload() credits: Credit[], @Ctx() batch: ReliableKafkaBatchContext) {
-      for (const [i, credit] of credits.entries()) await applyCredit(batch.entityManager, credit, batch.records[i]);
+      for (const [i, credit] of credits.entries())
+        await applyCredit(batch.entityManager, credit, batch.records[i]);
     }
   }
 
@@ -87,18 +92,26 @@ async function main(): Promise<void> {
   })
   class WorkerModule {}
 
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
   const events = app.get(ReliableKafkaEvents);
   events.on('processed', (e) => {
-    if (e.idempotencyKey === config.killAfterCommitOf && config.killMarkerFile && !fs.existsSync(config.killMarkerFile)) {
+    if (
+      e.idempotencyKey === config.killAfterCommitOf &&
+      config.killMarkerFile &&
+      !fs.existsSync(config.killMarkerFile)
+    ) {
       fs.writeFileSync(config.killMarkerFile, String(process.pid));
       // The test hook point: the transaction (effect + dedup record) is committed, the offset is not.
       process.kill(process.pid, 'SIGKILL');
     }
   });
   events.on('duplicate', (e) => console.log(`DUPLICATE ${e.idempotencyKey}`));
-  events.on('dead-lettered', (e) => console.log(`DEAD-LETTERED ${e.idempotencyKey ?? e.record.offset}`));
+  events.on('dead-lettered', (e) =>
+    console.log(`DEAD-LETTERED ${e.idempotencyKey ?? e.record.offset}`),
+  );
   console.log('READY');
 }
 

@@ -37,11 +37,17 @@ async function main(): Promise<void> {
   })
   class RelayModule {}
 
-  const app = await NestFactory.createApplicationContext(RelayModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(RelayModule, {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
   app.get(ReliableKafkaEvents).on('produced', (e) => {
     console.log(`PRODUCED ${e.topic} ${e.count}`);
-    if (e.topic === config.killAfterProduced && config.killMarkerFile && !fs.existsSync(config.killMarkerFile)) {
+    if (
+      e.topic === config.killAfterProduced &&
+      config.killMarkerFile &&
+      !fs.existsSync(config.killMarkerFile)
+    ) {
       fs.writeFileSync(config.killMarkerFile, String(process.pid));
       // Mid-publish: the broker has the records, the outbox rows are not marked sent.
       process.kill(process.pid, 'SIGKILL');

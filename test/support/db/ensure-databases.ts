@@ -197,7 +197,9 @@ export async function startOwnThrowawayPostgres(
   const probe = await probePostgres(url);
   if (!probe.ok) {
     stopThrowawayCluster(dataDir);
-    throw new Error(`throwaway PostgreSQL in ${dataDir} started but does not answer: ${probe.reason}`);
+    throw new Error(
+      `throwaway PostgreSQL in ${dataDir} started but does not answer: ${probe.reason}`,
+    );
   }
   return { url, dataDir, port: Number(new URL(url).port) };
 }
@@ -205,14 +207,16 @@ export async function startOwnThrowawayPostgres(
 /** Stops a throwaway cluster's server (pg_ctl stop -m fast), keeping its data: an outage. */
 export async function stopThrowawayPostgresServer(dataDir: string): Promise<void> {
   const r = await pgCtl(dataDir, ['-m', 'fast', '-w', '-t', '60', 'stop']);
-  if (r.code !== 0) throw new Error(`pg_ctl stop of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
+  if (r.code !== 0)
+    throw new Error(`pg_ctl stop of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
 }
 
 /** Starts a stopped throwaway cluster again, on its port and data (pg_ctl start -w). */
 export async function startThrowawayPostgresServer(dataDir: string): Promise<void> {
   const logFile = path.join(dataDir, 'server.log');
   const r = await pgCtl(dataDir, ['-l', logFile, '-w', '-t', '60', 'start']);
-  if (r.code !== 0) throw new Error(`pg_ctl start of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
+  if (r.code !== 0)
+    throw new Error(`pg_ctl start of ${dataDir} failed (exit ${r.code}): ${tail(r.output)}`);
 }
 
 /** Stops and deletes a cluster made by startOwnThrowawayPostgres(); safe to call twice. */
@@ -432,7 +436,9 @@ function removeOrphanClusters(): void {
     if (!fs.existsSync(parent)) continue;
     for (const entry of fs.readdirSync(parent)) {
       // rk-pg-<pid> or rk-pg-<pid>-<label> (startOwnThrowawayPostgres).
-      const owner = entry.startsWith(CLUSTER_PREFIX) ? parseInt(entry.slice(CLUSTER_PREFIX.length), 10) : 0;
+      const owner = entry.startsWith(CLUSTER_PREFIX)
+        ? parseInt(entry.slice(CLUSTER_PREFIX.length), 10)
+        : 0;
       if (owner && !isAlive(owner)) stopThrowawayCluster(path.join(parent, entry));
     }
   }

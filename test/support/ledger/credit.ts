@@ -15,7 +15,13 @@ export async function applyCredit(
   credit: Credit,
   context: Pick<ReliableKafkaContext, 'idempotencyKey' | 'partition' | 'offset'>,
 ): Promise<void> {
-  await manager.createQueryBuilder().insert().into(LedgerAccount).values({ id: credit.account, balance: 0 }).orIgnore().execute();
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(LedgerAccount)
+    .values({ id: credit.account, balance: 0 })
+    .orIgnore()
+    .execute();
   await manager.increment(LedgerAccount, { id: credit.account }, 'balance', credit.amount);
   await manager.insert(LedgerEntry, {
     idempotencyKey: context.idempotencyKey,

@@ -65,7 +65,11 @@ export async function observe(
   const totals: Observed['totals'] = [];
   for (const [accountId, expected] of scenario.expectedBalances) {
     const balance = await request<{ balance: number }>('GET', `${baseUrl}/accounts/${accountId}`);
-    balances.push({ accountId, expected, actual: balance.status === 200 ? balance.body.balance : null });
+    balances.push({
+      accountId,
+      expected,
+      actual: balance.status === 200 ? balance.body.balance : null,
+    });
     const kept = await request<{ orderCount: number; amountTotal: number }>(
       'GET',
       `${baseUrl}/accounts/${accountId}/totals`,
@@ -73,7 +77,10 @@ export async function observe(
     totals.push({
       accountId,
       expected: { orders: scenario.expectedOrderCounts.get(accountId) ?? 0, amount: expected },
-      actual: kept.status === 200 ? { orders: kept.body.orderCount, amount: kept.body.amountTotal } : null,
+      actual:
+        kept.status === 200
+          ? { orders: kept.body.orderCount, amount: kept.body.amountTotal }
+          : null,
     });
   }
   const deadLetters = (await request<DeadLetterRow[]>('GET', `${baseUrl}/dead-letters`)).body;

@@ -19,11 +19,16 @@ import { DeadLetter } from '../db/dead-letter.entity';
 @Injectable()
 export class DeadLetterConsumer {
   @DeadLetterHandler(ORDERS_TOPIC)
-  async onDeadLetter(@Payload() value: Buffer | null, @Ctx() ctx: ReliableKafkaContext): Promise<void> {
+  async onDeadLetter(
+    @Payload() value: Buffer | null,
+    @Ctx() ctx: ReliableKafkaContext,
+  ): Promise<void> {
     const info = readDeadLetterInfo(ctx.record);
     await ctx.entityManager.insert(DeadLetter, {
       // A record put on the dead-letter topic by hand has no origin headers: it is its own identity.
-      id: info ? `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}` : `${ctx.topic}/${ctx.partition}/${ctx.offset}`,
+      id: info
+        ? `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`
+        : `${ctx.topic}/${ctx.partition}/${ctx.offset}`,
       originalTopic: info?.originalTopic ?? ctx.topic,
       originalPartition: info?.originalPartition ?? ctx.partition,
       originalOffset: info?.originalOffset ?? ctx.offset,

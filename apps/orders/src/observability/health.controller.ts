@@ -13,6 +13,8 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.kafka.isHealthy('reliable-kafka', { stuckAfterMs: 120_000 })]);
+    return this.health.check([
+      () => this.kafka.isHealthy('reliable-kafka', { stuckAfterMs: 120_000 }),
+    ]);
   }
 }

@@ -35,13 +35,21 @@ export async function callBatchHandler(
     idempotencyKey: key,
     record,
   }));
-  const context = new ReliableKafkaBatchContext(records, handler.id, handler.groupId, attempt, transaction);
+  const context = new ReliableKafkaBatchContext(
+    records,
+    handler.id,
+    handler.groupId,
+    attempt,
+    transaction,
+  );
   await handler.invoke(context.payloads, context);
   if (context.outcomes.includes('pending')) {
     // An interceptor of the app answered without calling the handler: nothing was written, and
     // nothing would be on a redelivery either, so the records are finished.
     const first = prepared[0].record;
-    logger.warn(`${first.topic}[${first.partition}]@${first.offset} ${handler.id}: an interceptor skipped the batch handler`);
+    logger.warn(
+      `${first.topic}[${first.partition}]@${first.offset} ${handler.id}: an interceptor skipped the batch handler`,
+    );
   }
   return context.outcomes.map((outcome) => (outcome === 'duplicate' ? 'duplicate' : 'processed'));
 }

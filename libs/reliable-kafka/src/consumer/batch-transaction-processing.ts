@@ -48,13 +48,20 @@ export class BatchTransactionProcessing {
   }
 
   /** True when the whole run committed; false when it rolled back (nothing of it is applied). */
-  private async deliverTogether(records: KafkaMessageRecord[], handler: HandlerDefinition): Promise<boolean> {
+  private async deliverTogether(
+    records: KafkaMessageRecord[],
+    handler: HandlerDefinition,
+  ): Promise<boolean> {
     const started = Date.now();
     let prepared: PreparedRecord[];
     try {
       prepared = records.map((record) => {
         const payload = handler.decode(record.value, record);
-        return { record, payload, key: extractIdempotencyKey(record, payload, handler.idempotency, handler.id) };
+        return {
+          record,
+          payload,
+          key: extractIdempotencyKey(record, payload, handler.idempotency, handler.id),
+        };
       });
     } catch {
       return false; // a poison record: the one-at-a-time path dead-letters it
@@ -63,10 +70,15 @@ export class BatchTransactionProcessing {
     try {
       outcomes =
         handler.kind === 'batch'
-          ? await callBatchHandler(handler, prepared, 1, { runner: this.transactions, dedup: this.dedup })
+          ? await callBatchHandler(handler, prepared, 1, {
+              runner: this.transactions,
+              dedup: this.dedup,
+            })
           : await this.callPerRecord(prepared, handler);
     } catch (error) {
-      this.logger.debug(`${handler.id}: batch of ${records.length} rolled back (${(error as Error)?.message}); redoing one by one`);
+      this.logger.debug(
+        `${handler.id}: batch of ${records.length} rolled back (${(error as Error)?.message}); redoing one by one`,
+      );
       return false;
     }
     // Every record of the run waited for the whole run: its delivery took that long, not a share of it.
@@ -74,14 +86,32 @@ export class BatchTransactionProcessing {
     const { id: handlerId, groupId } = handler;
     for (let i = 0; i < prepared.length; i++) {
       const { record, key } = prepared[i];
-      if (outcomes[i] === 'duplicate') this.events.emit('duplicate', { record, handlerId, groupId, idempotencyKey: key, attempt: 1 });
-      else this.events.emit('processed', { record, handlerId, groupId, idempotencyKey: key, attempt: 1, durationMs });
+      if (outcomes[i] === 'duplicate')
+        this.events.emit('duplicate', {
+          record,
+          handlerId,
+          groupId,
+          idempotencyKey: key,
+          attempt: 1,
+        });
+      else
+        this.events.emit('processed', {
+          record,
+          handlerId,
+          groupId,
+          idempotencyKey: key,
+          attempt: 1,
+          durationMs,
+        });
     }
     return true;
   }
 
   /** A per-record handler: one transaction and dedup insert around the chunk, each record through its chain. */
-  private callPerRecord(prepared: PreparedRecord[], handler: HandlerDefinition): Promise<('processed' | 'duplicate')[]> {
+  private callPerRecord(
+    prepared: PreparedRecord[],
+    handler: HandlerDefinition,
+  ): Promise<('processed' | 'duplicate')[]> {
     return this.transactions.run(async (manager) => {
       const { topic, partition } = prepared[0].record;
       const inserted = await this.dedup.tryInsertMany(manager, {
@@ -89,18 +119,35 @@ export class BatchTransactionProcessing {
         topic,
         partition,
         processedAt: Date.now(),
-        entries: prepared.map(({ record, key }) => ({ idempotencyKey: key, offset: record.offset })),
+        entries: prepared.map(({ record, key }) => ({
+          idempotencyKey: key,
+          offset: record.offset,
+        })),
       });
       const ambient = { run: <T>(work: (m: typeof manager) => Promise<T>) => work(manager) };
       const results: ('processed' | 'duplicate')[] = [];
       for (const { record, payload, key } of prepared) {
         // Set.delete: true for the first record of a key only; a repeat within the run is a duplicate.
         const first = inserted.delete(key);
-        const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, key, 1, {
-          runner: ambient,
-          dedup: { tryInsert: async () => first },
-          record: { handlerId: handler.id, idempotencyKey: key, topic: record.topic, partition: record.partition, offset: record.offset },
-        });
+        const context = new ReliableKafkaContext(
+          record,
+          payload,
+          handler.id,
+          handler.groupId,
+          key,
+          1,
+          {
+            runner: ambient,
+            dedup: { tryInsert: async () => first },
+            record: {
+              handlerId: handler.id,
+              idempotencyKey: key,
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+            },
+          },
+        );
         await handler.invoke(payload, context);
         results.push(context.outcome === 'duplicate' ? 'duplicate' : 'processed');
       }

@@ -73,12 +73,20 @@ export class GroupConsumer {
         assignment: payload.memberAssignment,
         durationMs: payload.duration,
       });
-      this.logger.log(`rebalanced in ${payload.duration} ms; assigned ${JSON.stringify(payload.memberAssignment)}`);
+      this.logger.log(
+        `rebalanced in ${payload.duration} ms; assigned ${JSON.stringify(payload.memberAssignment)}`,
+      );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.running = false;
-      this.lastCrash = { at: Date.now(), error: payload.error.message, restarting: payload.restart };
-      this.logger.error(`consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${payload.error.message}`);
+      this.lastCrash = {
+        at: Date.now(),
+        error: payload.error.message,
+        restarting: payload.restart,
+      };
+      this.logger.error(
+        `consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${payload.error.message}`,
+      );
     });
     consumer.on(consumer.events.STOP, () => (this.running = false));
     consumer.on(consumer.events.DISCONNECT, () => (this.running = false));
@@ -86,7 +94,10 @@ export class GroupConsumer {
     for (const [topic, handler] of this.handlers) {
       // A new group must not skip records already waiting on a retry topic.
       const isRetryTopic = handler.retryTopics.some((r) => r.topic === topic);
-      await consumer.subscribe({ topics: [topic], fromBeginning: handler.fromBeginning || isRetryTopic });
+      await consumer.subscribe({
+        topics: [topic],
+        fromBeginning: handler.fromBeginning || isRetryTopic,
+      });
     }
     await consumer.run({
       autoCommit: false,
@@ -114,7 +125,9 @@ export class GroupConsumer {
     for (const state of this.partitions.values()) clearTimeout(state.resumeTimer);
     const drained = await waitUntil(() => this.activeBatches === 0, timeoutMs);
     if (!drained) {
-      this.logger.warn(`in-flight handlers did not finish within ${timeoutMs} ms; their records will be redelivered`);
+      this.logger.warn(
+        `in-flight handlers did not finish within ${timeoutMs} ms; their records will be redelivered`,
+      );
     }
     // Commit while still a member of the group: after leaving, the broker refuses the commit.
     await this.flushAll('shutdown');
@@ -133,7 +146,9 @@ export class GroupConsumer {
         const lag =
           state.highWatermark === null
             ? null
-            : Number(BigInt(state.highWatermark) - BigInt(state.committedOffset ?? state.highWatermark));
+            : Number(
+                BigInt(state.highWatermark) - BigInt(state.committedOffset ?? state.highWatermark),
+              );
         return {
           topic: state.topic,
           partition: state.partition,
@@ -159,7 +174,14 @@ export class GroupConsumer {
     }
   }
 
-  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }: EachBatchPayload): Promise<void> {
+  private async processBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+    pause,
+  }: EachBatchPayload): Promise<void> {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const state = this.stateOf(batch.topic, batch.partition);
@@ -167,7 +189,9 @@ export class GroupConsumer {
     const run: PartitionRun = {
       handler,
       state,
-      records: batch.messages.map((message) => toMessageRecord(batch.topic, batch.partition, message)),
+      records: batch.messages.map((message) =>
+        toMessageRecord(batch.topic, batch.partition, message),
+      ),
       shouldStop: () => this.stopping || !isRunning() || isStale(),
       finished: (records) => this.finished(state, records, resolveOffset, heartbeat),
       // Not finished: leave the records unresolved (they are fetched again from the first one) and
@@ -180,7 +204,9 @@ export class GroupConsumer {
 
     if (UNSAFE_COMMIT_BEFORE_PROCESS && run.records.length > 0 && this.consumer) {
       const next = (BigInt(run.records[run.records.length - 1].offset) + 1n).toString();
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: next },
+      ]);
     }
     const processing = handler.processing;
     if (processing.mode === 'key-concurrency') {
@@ -190,7 +216,11 @@ export class GroupConsumer {
     } else {
       await processSequentially(run, this.processor);
     }
-    if (run.shouldStop() || state.resumeTimer || this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)) {
+    if (
+      run.shouldStop() ||
+      state.resumeTimer ||
+      this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)
+    ) {
       await this.commit(state);
     }
   }
@@ -266,7 +296,9 @@ export class GroupConsumer {
         await this.commit(state);
       } catch (error) {
         // Not fatal: an uncommitted finished record is redelivered and its dedup record absorbs it.
-        this.logger.warn(`commit on ${reason} failed for ${state.topic}[${state.partition}]: ${(error as Error).message}`);
+        this.logger.warn(
+          `commit on ${reason} failed for ${state.topic}[${state.partition}]: ${(error as Error).message}`,
+        );
       }
     }
   }

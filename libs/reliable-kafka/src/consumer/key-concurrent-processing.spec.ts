@@ -6,7 +6,16 @@ import type { PartitionRun } from './partition-run';
 import { PartitionState } from './partition-state';
 
 const record = (offset: number, key: string) =>
-  ({ topic: 't', partition: 0, offset: String(offset), key: Buffer.from(key), value: null, headers: {}, rawHeaders: {}, timestamp: '0' }) as KafkaMessageRecord;
+  ({
+    topic: 't',
+    partition: 0,
+    offset: String(offset),
+    key: Buffer.from(key),
+    value: null,
+    headers: {},
+    rawHeaders: {},
+    timestamp: '0',
+  }) as KafkaMessageRecord;
 
 /** A processor whose deliveries end when the test says so, and a run that finishes as the consumer does. */
 function harness(records: KafkaMessageRecord[], failFinishing?: { offset: string; error: Error }) {
@@ -16,7 +25,9 @@ function harness(records: KafkaMessageRecord[], failFinishing?: { offset: string
   const processor = {
     deliver: (r: KafkaMessageRecord) => {
       log.push(`deliver ${r.offset}`);
-      return new Promise<DeliveryResult>((resolve) => pending.set(r.offset, () => resolve({ kind: 'finished' })));
+      return new Promise<DeliveryResult>((resolve) =>
+        pending.set(r.offset, () => resolve({ kind: 'finished' })),
+      );
     },
   } as unknown as MessageProcessor;
   const run: PartitionRun = {
@@ -55,14 +66,22 @@ describe('processByKey', () => {
     await done;
 
     expect(log.filter((line) => line.startsWith('deliver'))).toEqual(['deliver 0', 'deliver 3']);
-    expect(log.filter((line) => line.startsWith('finished')).sort()).toEqual(['finished 0', 'finished 1', 'finished 2', 'finished 3']);
+    expect(log.filter((line) => line.startsWith('finished')).sort()).toEqual([
+      'finished 0',
+      'finished 1',
+      'finished 2',
+      'finished 3',
+    ]);
     expect(state.tracker.nextOffset()).toBe('4');
   });
 
   it('when finishing a remembered record fails, starts nothing more and throws once the records in flight have ended', async () => {
     const records = [record(0, 'a'), record(1, 'b'), record(2, 'c'), record(3, 'd')];
     const rebalance = new Error('The coordinator is not aware of this member');
-    const { log, state, processor, run, endAll } = harness(records, { offset: '1', error: rebalance });
+    const { log, state, processor, run, endAll } = harness(records, {
+      offset: '1',
+      error: rebalance,
+    });
     state.tracker.start('0');
     state.tracker.start('1');
     state.tracker.finish('1');

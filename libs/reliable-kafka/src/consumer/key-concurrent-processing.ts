@@ -10,7 +10,11 @@ import type { PartitionRun } from './partition-run';
  * restart or a rebalance it does not: processed ones are skipped by their dedup records,
  * dead-lettered ones are dead-lettered again.)
  */
-export async function processByKey(run: PartitionRun, processor: MessageProcessor, maxConcurrency: number): Promise<void> {
+export async function processByKey(
+  run: PartitionRun,
+  processor: MessageProcessor,
+  maxConcurrency: number,
+): Promise<void> {
   const lastOfKey = new Map<string, Promise<void>>();
   const active = new Set<Promise<void>>();
   let retryDelayMs: number | undefined;
@@ -29,7 +33,11 @@ export async function processByKey(run: PartitionRun, processor: MessageProcesso
       if (!alreadyFinished) {
         if (previous) await previous;
         if (halted()) return;
-        const result = await processor.deliver(record, run.handler, run.state.deliveryFor(record.offset));
+        const result = await processor.deliver(
+          record,
+          run.handler,
+          run.state.deliveryFor(record.offset),
+        );
         if (result.kind === 'retry') {
           retryDelayMs = Math.max(retryDelayMs ?? 0, result.delayMs);
           return;

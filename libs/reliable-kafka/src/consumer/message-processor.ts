@@ -38,7 +38,11 @@ export class MessageProcessor {
     private readonly retryTopics: RetryTopicPublisher,
   ) {}
 
-  async deliver(record: KafkaMessageRecord, handler: HandlerDefinition, state: DeliveryState): Promise<DeliveryResult> {
+  async deliver(
+    record: KafkaMessageRecord,
+    handler: HandlerDefinition,
+    state: DeliveryState,
+  ): Promise<DeliveryResult> {
     // A record on a retry topic waits for its time; its partition is paused until then.
     const dueInMs = msUntilDue(record);
     if (dueInMs > 0) return { kind: 'retry', delayMs: dueInMs };
@@ -47,11 +51,27 @@ export class MessageProcessor {
     const earlierAttempts = priorAttempts(record);
     const attempt = earlierAttempts + ++state.deliveries;
     const started = Date.now();
-    const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt };
+    const event: DeliveryEvent = {
+      record,
+      handlerId: handler.id,
+      groupId: handler.groupId,
+      attempt,
+    };
     try {
       const payload = handler.decode(record.value, record);
-      event.idempotencyKey = extractIdempotencyKey(record, payload, handler.idempotency, handler.id);
-      const outcome = await this.runPipeline(record, handler, payload, event.idempotencyKey, attempt);
+      event.idempotencyKey = extractIdempotencyKey(
+        record,
+        payload,
+        handler.idempotency,
+        handler.id,
+      );
+      const outcome = await this.runPipeline(
+        record,
+        handler,
+        payload,
+        event.idempotencyKey,
+        attempt,
+      );
       if (outcome === 'duplicate') this.events.emit('duplicate', event);
       else this.events.emit('processed', { ...event, durationMs: Date.now() - started });
       return { kind: 'finished' };
@@ -60,7 +80,9 @@ export class MessageProcessor {
         // The message is not at fault: wait for the database, without an attempt limit.
         const delayMs = backoffDelay(handler.retry.backoff, Math.min(attempt, OUTAGE_BACKOFF_CAP));
         this.events.emit('retry', { ...event, error, delayMs, reason: 'database-unavailable' });
-        this.logger.warn(`${where(record)} ${handler.id}: database unavailable (${describe(error)}); retrying in ${delayMs} ms`);
+        this.logger.warn(
+          `${where(record)} ${handler.id}: database unavailable (${describe(error)}); retrying in ${delayMs} ms`,
+        );
         return { kind: 'retry', delayMs };
       }
       state.failures++;
@@ -68,7 +90,11 @@ export class MessageProcessor {
       const retryDelays = handler.retry.topics?.delaysMs;
       if (retryDelays) {
         if (retriable && earlierAttempts < retryDelays.length) {
-          state.retryTopicMove = { attempts: earlierAttempts + 1, delayMs: retryDelays[earlierAttempts], error };
+          state.retryTopicMove = {
+            attempts: earlierAttempts + 1,
+            delayMs: retryDelays[earlierAttempts],
+            error,
+          };
           return this.moveToRetryTopic(record, handler, state, event.idempotencyKey);
         }
         state.deadLetter = { error, attempts: attempt };
@@ -78,7 +104,9 @@ export class MessageProcessor {
       const withinTime = Date.now() + delayMs - state.firstTryAt <= handler.retry.maxTotalMs;
       if (retriable && state.failures < handler.retry.maxAttempts && withinTime) {
         this.events.emit('retry', { ...event, error, delayMs, reason: 'handler' });
-        this.logger.warn(`${where(record)} ${handler.id}: attempt ${attempt} failed (${describe(error)}); retrying in ${delayMs} ms`);
+        this.logger.warn(
+          `${where(record)} ${handler.id}: attempt ${attempt} failed (${describe(error)}); retrying in ${delayMs} ms`,
+        );
         return { kind: 'retry', delayMs };
       }
       state.deadLetter = { error, attempts: attempt };
@@ -95,17 +123,36 @@ export class MessageProcessor {
   ): Promise<'processed' | 'duplicate'> {
     if (handler.kind === 'batch') {
       // A batch handler gets the record alone, as a batch of one, in a transaction of its own.
-      const [outcome] = await callBatchHandler(handler, [{ record, payload, key: idempotencyKey }], attempt, {
-        runner: this.transactions,
-        dedup: this.dedup,
-      });
+      const [outcome] = await callBatchHandler(
+        handler,
+        [{ record, payload, key: idempotencyKey }],
+        attempt,
+        {
+          runner: this.transactions,
+          dedup: this.dedup,
+        },
+      );
       return outcome;
     }
-    const context = new ReliableKafkaContext(record, payload, handler.id, handler.groupId, idempotencyKey, attempt, {
-      runner: this.transactions,
-      dedup: this.dedup,
-      record: { handlerId: handler.id, idempotencyKey, topic: record.topic, partition: record.partition, offset: record.offset },
-    });
+    const context = new ReliableKafkaContext(
+      record,
+      payload,
+      handler.id,
+      handler.groupId,
+      idempotencyKey,
+      attempt,
+      {
+        runner: this.transactions,
+        dedup: this.dedup,
+        record: {
+          handlerId: handler.id,
+          idempotencyKey,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        },
+      },
+    );
     await handler.invoke(payload, context);
     if (context.outcome === 'pending') {
       // An interceptor of the app answered without calling the handler: nothing was written, and
@@ -122,17 +169,32 @@ export class MessageProcessor {
     state: DeliveryState,
     idempotencyKey?: string,
   ): Promise<DeliveryResult> {
-    const { attempts, delayMs, error } = state.retryTopicMove as NonNullable<DeliveryState['retryTopicMove']>;
-    const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt: attempts, idempotencyKey };
+    const { attempts, delayMs, error } = state.retryTopicMove as NonNullable<
+      DeliveryState['retryTopicMove']
+    >;
+    const event: DeliveryEvent = {
+      record,
+      handlerId: handler.id,
+      groupId: handler.groupId,
+      attempt: attempts,
+      idempotencyKey,
+    };
     try {
       const topic = await this.retryTopics.publish(record, attempts, delayMs);
-      this.logger.warn(`${where(record)} ${handler.id}: attempt ${attempts} failed (${describe(error)}); moved to ${topic}, due in ${delayMs} ms`);
+      this.logger.warn(
+        `${where(record)} ${handler.id}: attempt ${attempts} failed (${describe(error)}); moved to ${topic}, due in ${delayMs} ms`,
+      );
       this.events.emit('retry', { ...event, error, delayMs, reason: 'handler' });
       return { kind: 'finished' };
     } catch (publishError) {
       state.deadLetterFailures++;
-      const backoffMs = backoffDelay(handler.retry.backoff, Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP));
-      this.logger.error(`${where(record)} ${handler.id}: moving to a retry topic failed (${describe(publishError)}); offset not committed, retrying in ${backoffMs} ms`);
+      const backoffMs = backoffDelay(
+        handler.retry.backoff,
+        Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP),
+      );
+      this.logger.error(
+        `${where(record)} ${handler.id}: moving to a retry topic failed (${describe(publishError)}); offset not committed, retrying in ${backoffMs} ms`,
+      );
       return { kind: 'retry', delayMs: backoffMs };
     }
   }
@@ -146,19 +208,35 @@ export class MessageProcessor {
   ): Promise<DeliveryResult> {
     const { error, attempts } = state.deadLetter as NonNullable<DeliveryState['deadLetter']>;
     const deadLetterTopic = handler.deadLetterTopic(originOf(record).topic);
-    const event: DeliveryEvent = { record, handlerId: handler.id, groupId: handler.groupId, attempt: attempts, idempotencyKey };
+    const event: DeliveryEvent = {
+      record,
+      handlerId: handler.id,
+      groupId: handler.groupId,
+      attempt: attempts,
+      idempotencyKey,
+    };
     try {
-      await this.deadLetters.publish(deadLetterTopic, record, { error, attempts, groupId: handler.groupId, handlerId: handler.id });
+      await this.deadLetters.publish(deadLetterTopic, record, {
+        error,
+        attempts,
+        groupId: handler.groupId,
+        handlerId: handler.id,
+      });
     } catch (publishError) {
       state.deadLetterFailures++;
-      const delayMs = backoffDelay(handler.retry.backoff, Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP));
+      const delayMs = backoffDelay(
+        handler.retry.backoff,
+        Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP),
+      );
       this.events.emit('dead-letter-failed', { ...event, error: publishError, deadLetterTopic });
       this.logger.error(
         `${where(record)} ${handler.id}: writing to dead-letter topic ${deadLetterTopic} failed (${describe(publishError)}); offset not committed, retrying in ${delayMs} ms`,
       );
       return { kind: 'retry', delayMs };
     }
-    this.logger.error(`${where(record)} ${handler.id}: dead-lettered to ${deadLetterTopic} after ${attempts} attempt(s): ${describe(error)}`);
+    this.logger.error(
+      `${where(record)} ${handler.id}: dead-lettered to ${deadLetterTopic} after ${attempts} attempt(s): ${describe(error)}`,
+    );
     this.events.emit('dead-lettered', { ...event, error, deadLetterTopic });
     return { kind: 'finished' };
   }

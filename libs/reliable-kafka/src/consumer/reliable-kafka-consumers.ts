@@ -40,7 +40,9 @@ import { MessageProcessor } from './message-processor';
  * data source is still open.
  */
 @Injectable()
-export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ReliableKafkaConsumers
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('ReliableKafka');
   private options!: ResolvedOptions;
   private dataSource!: DataSource;
@@ -78,7 +80,8 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
 
   /** @internal the reliable sender of dead-letter writes and replays; exists once started. */
   recordSender(): RecordSender {
-    if (!this.sender) throw new Error('ReliableKafka consumers are not started: nothing can be sent yet');
+    if (!this.sender)
+      throw new Error('ReliableKafka consumers are not started: nothing can be sent yet');
     return this.sender;
   }
 
@@ -130,7 +133,10 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     });
     await this.sender.connect();
 
-    const transactions = new TransactionRunner(this.dataSource, findClsTransactionRunner(this.moduleRef, this.discovery, this.dataSource));
+    const transactions = new TransactionRunner(
+      this.dataSource,
+      findClsTransactionRunner(this.moduleRef, this.discovery, this.dataSource),
+    );
     const processor = new MessageProcessor(
       transactions,
       this.dedup,
@@ -138,16 +144,31 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
       this.events,
       new RetryTopicPublisher(this.sender),
     );
-    const batches = new BatchTransactionProcessing(transactions, this.dedup, processor, this.events);
+    const batches = new BatchTransactionProcessing(
+      transactions,
+      this.dedup,
+      processor,
+      this.events,
+    );
     const policy = new CommitPolicy(this.options.commit);
     const byGroup = new Map<string, Map<string, HandlerDefinition>>();
     for (const handler of this.handlers) {
       const topics = byGroup.get(handler.groupId) ?? new Map<string, HandlerDefinition>();
-      for (const topic of [...handler.topics, ...handler.retryTopics.map((r) => r.topic)]) topics.set(topic, handler);
+      for (const topic of [...handler.topics, ...handler.retryTopics.map((r) => r.topic)])
+        topics.set(topic, handler);
       byGroup.set(handler.groupId, topics);
     }
     for (const [groupId, topics] of byGroup) {
-      const group = new GroupConsumer(kafka, groupId, topics, this.options.consumer, policy, processor, batches, this.events);
+      const group = new GroupConsumer(
+        kafka,
+        groupId,
+        topics,
+        this.options.consumer,
+        policy,
+        processor,
+        batches,
+        this.events,
+      );
       this.groups.push(group);
       await group.start();
       this.logger.log(`group "${groupId}" consuming ${group.topics.join(', ')}`);
@@ -155,7 +176,14 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
 
     const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
     if (retentionMs !== null) {
-      this.retention = new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize, this.onDedupDeleted);
+      this.retention = new DedupRetention(
+        this.dedup,
+        this.dataSource,
+        retentionMs,
+        cleanupIntervalMs,
+        cleanupBatchSize,
+        this.onDedupDeleted,
+      );
       this.retention.start();
     }
   }
@@ -177,7 +205,15 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
     if (retentionMs === null) return 0;
     const retention =
-      this.retention ?? new DedupRetention(this.dedup, this.dataSource, retentionMs, cleanupIntervalMs, cleanupBatchSize, this.onDedupDeleted);
+      this.retention ??
+      new DedupRetention(
+        this.dedup,
+        this.dataSource,
+        retentionMs,
+        cleanupIntervalMs,
+        cleanupBatchSize,
+        this.onDedupDeleted,
+      );
     return retention.cleanOnce(now);
   }
 
@@ -185,9 +221,12 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
     if (typeof setting !== 'string') return setting;
     let dataSource: DataSource;
     try {
-      dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(setting === 'default' ? undefined : setting), {
-        strict: false,
-      });
+      dataSource = this.moduleRef.get<DataSource>(
+        getDataSourceToken(setting === 'default' ? undefined : setting),
+        {
+          strict: false,
+        },
+      );
     } catch {
       throw new ReliableKafkaConfigurationError(
         'dataSource',
@@ -197,7 +236,10 @@ export class ReliableKafkaConsumers implements OnModuleInit, OnApplicationBootst
       );
     }
     if (!dataSource?.isInitialized) {
-      throw new ReliableKafkaConfigurationError('dataSource', `the DataSource "${setting}" is not initialized`);
+      throw new ReliableKafkaConfigurationError(
+        'dataSource',
+        `the DataSource "${setting}" is not initialized`,
+      );
     }
     return dataSource;
   }

@@ -11,7 +11,11 @@ export async function processSequentially(
   for (const record of records) {
     if (run.shouldStop()) return 'stopped';
     run.state.tracker.start(record.offset);
-    const result = await processor.deliver(record, run.handler, run.state.deliveryFor(record.offset));
+    const result = await processor.deliver(
+      record,
+      run.handler,
+      run.state.deliveryFor(record.offset),
+    );
     if (result.kind === 'retry') {
       run.retryLater(result.delayMs);
       return 'stopped';

@@ -12,7 +12,9 @@ describe('resolvePayloadDecoder', () => {
   });
 
   it('invalid JSON is a PayloadDecodeError', () => {
-    expect(() => resolvePayloadDecoder('json')(Buffer.from([0xff, 0x00, 0x7b]), record)).toThrow(PayloadDecodeError);
+    expect(() => resolvePayloadDecoder('json')(Buffer.from([0xff, 0x00, 0x7b]), record)).toThrow(
+      PayloadDecodeError,
+    );
   });
 
   it('buffer hands over the bytes, string decodes UTF-8', () => {

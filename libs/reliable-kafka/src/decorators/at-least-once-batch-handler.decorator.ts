@@ -10,10 +10,15 @@ import type { AtLeastOnceBatchHandlerOptions } from './at-least-once-batch-handl
  * SQL. Only records whose key is new are passed. If the call fails, the run is rolled back and redone
  * one record per transaction (a one-element array), with the usual retries and dead-letter.
  */
-export function AtLeastOnceBatchHandler(topicsOrOptions: string | string[] | AtLeastOnceBatchHandlerOptions): MethodDecorator {
+export function AtLeastOnceBatchHandler(
+  topicsOrOptions: string | string[] | AtLeastOnceBatchHandlerOptions,
+): MethodDecorator {
   const { maxRecords, ...options }: AtLeastOnceBatchHandlerOptions =
     typeof topicsOrOptions === 'string' || Array.isArray(topicsOrOptions)
       ? { topics: topicsOrOptions }
       : topicsOrOptions;
-  return applyDecorators(AtLeastOnceHandler(options), SetMetadata(BATCH_HANDLER_METADATA, { maxRecords }));
+  return applyDecorators(
+    AtLeastOnceHandler(options),
+    SetMetadata(BATCH_HANDLER_METADATA, { maxRecords }),
+  );
 }

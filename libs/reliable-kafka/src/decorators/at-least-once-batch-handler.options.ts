@@ -10,4 +10,5 @@ export interface BatchHandlerSettings {
 }
 
 /** A batch handler runs its records in batch transactions; `processing` is not a choice here. */
-export type AtLeastOnceBatchHandlerOptions = Omit<AtLeastOnceHandlerOptions, 'processing'> & BatchHandlerSettings;
+export type AtLeastOnceBatchHandlerOptions = Omit<AtLeastOnceHandlerOptions, 'processing'> &
+  BatchHandlerSettings;

@@ -16,7 +16,10 @@ export type DeadLetterHandlerOptions = Omit<AtLeastOnceHandlerOptions, 'topics'>
  * original record's (so copies of one failure are handled once), and `readDeadLetterInfo(ctx.record)`
  * says where it came from and why it failed. Use `DeadLetterReplayer` to send it back.
  */
-export function DeadLetterHandler(sourceTopic: string, options: DeadLetterHandlerOptions = {}): MethodDecorator {
+export function DeadLetterHandler(
+  sourceTopic: string,
+  options: DeadLetterHandlerOptions = {},
+): MethodDecorator {
   const { topic, ...handlerOptions } = options;
   return applyDecorators(
     AtLeastOnceHandler({
@@ -24,6 +27,10 @@ export function DeadLetterHandler(sourceTopic: string, options: DeadLetterHandle
       ...handlerOptions,
       topics: topic ?? `${sourceTopic}${DEFAULT_DEAD_LETTER_SUFFIX}`,
     }),
-    Idempotent({ key: (message) => originalIdempotencyKey(message) ?? `${message.topic}/${message.partition}/${message.offset}` }),
+    Idempotent({
+      key: (message) =>
+        originalIdempotencyKey(message) ??
+        `${message.topic}/${message.partition}/${message.offset}`,
+    }),
   );
 }

@@ -26,5 +26,12 @@ export interface DedupBatch {
 /** The batch's rows, one per entry. */
 export function dedupRecordsOf(batch: DedupBatch): DedupRecord[] {
   const { handlerId, topic, partition, processedAt } = batch;
-  return batch.entries.map(({ idempotencyKey, offset }) => ({ handlerId, idempotencyKey, topic, partition, offset, processedAt }));
+  return batch.entries.map(({ idempotencyKey, offset }) => ({
+    handlerId,
+    idempotencyKey,
+    topic,
+    partition,
+    offset,
+    processedAt,
+  }));
 }

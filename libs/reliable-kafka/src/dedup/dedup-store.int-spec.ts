@@ -1,4 +1,8 @@
-import { availableDatabaseKinds, createTestDatabase, type TestDatabase } from '../../../../test/support/db/test-database';
+import {
+  availableDatabaseKinds,
+  createTestDatabase,
+  type TestDatabase,
+} from '../../../../test/support/db/test-database';
 import { DedupRetention } from './dedup-retention';
 import { createDedupStore, type DedupStore } from './dedup-store';
 import { createDedupTableMigration } from './dedup-table.migration';
@@ -49,7 +53,15 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
   });
 
   it('many at once: returns the keys inserted, a repeated or existing key once, any characters kept', async () => {
-    const awkward = ['m "quoted"', 'm back\\slash', 'm,comma', 'm {braces}', 'NULL', 'm ünï €', ' m spaced '];
+    const awkward = [
+      'm "quoted"',
+      'm back\\slash',
+      'm,comma',
+      'm {braces}',
+      'NULL',
+      'm ünï €',
+      ' m spaced ',
+    ];
     await db.dataSource.transaction((m) => store.tryInsert(m, record('m-existing')));
     const processedAt = Date.now();
     const inserted = await db.dataSource.transaction((m) =>
@@ -58,7 +70,10 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
         topic: 'orders',
         partition: 3,
         processedAt,
-        entries: [...awkward, 'm-existing', awkward[0]].map((key, i) => ({ idempotencyKey: key, offset: String(9007199254740993n + BigInt(i)) })),
+        entries: [...awkward, 'm-existing', awkward[0]].map((key, i) => ({
+          idempotencyKey: key,
+          offset: String(9007199254740993n + BigInt(i)),
+        })),
       }),
     );
     expect([...inserted].sort()).toEqual([...awkward].sort());
@@ -87,7 +102,9 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
 
   it('the same key under another handler is not a duplicate', async () => {
     await db.dataSource.transaction((m) => store.tryInsert(m, record('k3')));
-    const other = await db.dataSource.transaction((m) => store.tryInsert(m, { ...record('k3'), handlerId: 'Audit.handle' }));
+    const other = await db.dataSource.transaction((m) =>
+      store.tryInsert(m, { ...record('k3'), handlerId: 'Audit.handle' }),
+    );
     expect(other).toBe(true);
   });
 
@@ -95,7 +112,9 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
     it('two transactions racing on one key: exactly one inserts, whatever the timing', async () => {
       const keys = Array.from({ length: 20 }, (_, i) => `race-${i}`);
       const results = await Promise.all(
-        keys.flatMap((key) => [0, 1].map(() => db.dataSource.transaction((m) => store.tryInsert(m, record(key))))),
+        keys.flatMap((key) =>
+          [0, 1].map(() => db.dataSource.transaction((m) => store.tryInsert(m, record(key)))),
+        ),
       );
       for (let i = 0; i < keys.length; i++) {
         expect([results[2 * i], results[2 * i + 1]].sort()).toEqual([false, true]);
@@ -138,11 +157,14 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
   it('retention: one cleanup round deletes every expired record in batches and reports the count', async () => {
     const now = Date.now();
     await db.dataSource.transaction(async (m) => {
-      for (let i = 0; i < 5; i++) await store.tryInsert(m, record(`expired-${i}`, now - 2 * 3_600_000));
+      for (let i = 0; i < 5; i++)
+        await store.tryInsert(m, record(`expired-${i}`, now - 2 * 3_600_000));
       await store.tryInsert(m, record('recent', now - 60_000));
     });
     const deleted: number[] = [];
-    const retention = new DedupRetention(store, db.dataSource, 3_600_000, 60_000, 2, (n) => deleted.push(n));
+    const retention = new DedupRetention(store, db.dataSource, 3_600_000, 60_000, 2, (n) =>
+      deleted.push(n),
+    );
     expect(await retention.cleanOnce(now)).toBe(5);
     expect(deleted).toEqual([5]);
     expect(await count('recent')).toBe(1);

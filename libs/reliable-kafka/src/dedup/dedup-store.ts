@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { type DedupBatch, type DedupRecord, dedupRecordsOf } from './dedup-record';
 
-const COLUMNS = 'handler_id, idempotency_key, kafka_topic, kafka_partition, kafka_offset, processed_at';
+const COLUMNS =
+  'handler_id, idempotency_key, kafka_topic, kafka_partition, kafka_offset, processed_at';
 
 /**
  * Reads and writes dedup records. Each dialect reports a skipped insert differently (TypeORM's
@@ -119,7 +120,14 @@ class PostgresDedupStore extends ReturningDedupStore {
        )
        SELECT run.key AS idempotency_key FROM unnest($2::varchar[]) AS run(key)
        EXCEPT SELECT idempotency_key FROM inserted`,
-      [batch.handlerId, keys, batch.topic, batch.partition, batch.entries.map((e) => e.offset), batch.processedAt],
+      [
+        batch.handlerId,
+        keys,
+        batch.topic,
+        batch.partition,
+        batch.entries.map((e) => e.offset),
+        batch.processedAt,
+      ],
     );
     const inserted = new Set(keys);
     for (const row of known) inserted.delete(row.idempotency_key);

@@ -18,7 +18,11 @@ describe('parseRetentionWindow', () => {
   });
 
   it.each(['1w', '', '-1h', 0, -5])('rejects %p naming the setting', (value) => {
-    expect(() => parseRetentionWindow(value as never, 'dedup.retention')).toThrow(ReliableKafkaConfigurationError);
-    expect(() => parseRetentionWindow(value as never, 'dedup.retention')).toThrow(/"dedup\.retention"/);
+    expect(() => parseRetentionWindow(value as never, 'dedup.retention')).toThrow(
+      ReliableKafkaConfigurationError,
+    );
+    expect(() => parseRetentionWindow(value as never, 'dedup.retention')).toThrow(
+      /"dedup\.retention"/,
+    );
   });
 });

@@ -26,7 +26,10 @@ export interface HandlerDefinition {
   kind: 'record' | 'batch';
   idempotency: IdempotentOptions;
   /** The method wrapped with the app's guards, interceptors, pipes and ours. */
-  invoke: (payload: unknown, context: ReliableKafkaContext | ReliableKafkaBatchContext) => Promise<unknown>;
+  invoke: (
+    payload: unknown,
+    context: ReliableKafkaContext | ReliableKafkaBatchContext,
+  ) => Promise<unknown>;
   /** `ClassName.methodName`, for messages. */
   location: string;
 }

@@ -3,7 +3,11 @@ import { Reflector } from '@nestjs/core';
 import type { AtLeastOnceHandlerOptions } from '../decorators/at-least-once-handler.options';
 import type { BatchHandlerSettings } from '../decorators/at-least-once-batch-handler.options';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
-import { AT_LEAST_ONCE_HANDLER_METADATA, BATCH_HANDLER_METADATA, IDEMPOTENT_METADATA } from '../reliable-kafka.constants';
+import {
+  AT_LEAST_ONCE_HANDLER_METADATA,
+  BATCH_HANDLER_METADATA,
+  IDEMPOTENT_METADATA,
+} from '../reliable-kafka.constants';
 
 /** The only place that reads the library's decorator metadata. */
 @Injectable()

@@ -9,8 +9,15 @@ import { retryTopicName } from '../failure/retry-topics';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
 import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
-import { checkMaxRecords, resolveProcessing, resolveRetry } from '../reliable-kafka.options-resolver';
-import { DEFAULT_BATCH_TRANSACTION_RECORDS, type ProcessingOptions } from '../consumer/processing.options';
+import {
+  checkMaxRecords,
+  resolveProcessing,
+  resolveRetry,
+} from '../reliable-kafka.options-resolver';
+import {
+  DEFAULT_BATCH_TRANSACTION_RECORDS,
+  type ProcessingOptions,
+} from '../consumer/processing.options';
 import type { HandlerDefinition } from './handler-definition';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
 
@@ -74,9 +81,16 @@ export class HandlerExplorer {
     const deadLetter = { ...defaults.deadLetter, ...own.deadLetter };
     const dlqTopic = deadLetter.topic;
     const method = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
-    const retry = resolveRetry(own.retry, defaults.retry, `@AtLeastOnceHandler on ${location}: retry`);
+    const retry = resolveRetry(
+      own.retry,
+      defaults.retry,
+      `@AtLeastOnceHandler on ${location}: retry`,
+    );
     const retryTopics = topics.flatMap((source) =>
-      (retry.topics?.delaysMs ?? []).map((_, i) => ({ topic: retryTopicName(source, i + 1), source })),
+      (retry.topics?.delaysMs ?? []).map((_, i) => ({
+        topic: retryTopicName(source, i + 1),
+        source,
+      })),
     );
     return {
       id: own.id ?? location,
@@ -109,13 +123,21 @@ export class HandlerExplorer {
     };
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  private processingOf(method: Function, location: string, processing: ProcessingOptions | undefined): ProcessingOptions {
+  private processingOf(
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    method: Function,
+    location: string,
+    processing: ProcessingOptions | undefined,
+  ): ProcessingOptions {
     const batch = this.accessor.batchSettings(method);
-    if (!batch) return resolveProcessing(processing, `@AtLeastOnceHandler on ${location}: processing`);
+    if (!batch)
+      return resolveProcessing(processing, `@AtLeastOnceHandler on ${location}: processing`);
     // A batch handler is called with runs of records: batch transactions are its only mode.
     checkMaxRecords(batch.maxRecords, `@AtLeastOnceBatchHandler on ${location}: maxRecords`);
-    return { mode: 'batch-transaction', maxRecords: batch.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS };
+    return {
+      mode: 'batch-transaction',
+      maxRecords: batch.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS,
+    };
   }
 
   /** A handler on a controller would never be called: say so rather than ignore it. */
@@ -128,7 +150,7 @@ export class HandlerExplorer {
         if (this.accessor.handlerOptions(prototype[methodName])) {
           throw new ReliableKafkaConfigurationError(
             `@AtLeastOnceHandler on ${instance.constructor.name}.${methodName}`,
-            'is on a controller; move it to a provider (an @Injectable() listed in a module\'s providers)',
+            "is on a controller; move it to a provider (an @Injectable() listed in a module's providers)",
           );
         }
       }

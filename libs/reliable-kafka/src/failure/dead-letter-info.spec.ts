@@ -8,20 +8,36 @@ const deadLetter = (extra: Record<string, string>): KafkaMessageRecord =>
     topic: 'orders.dlq',
     partition: 0,
     offset: '9',
-    headers: { [DeadLetterHeaders.originalTopic]: 'orders', [DeadLetterHeaders.originalPartition]: '2', [DeadLetterHeaders.originalOffset]: '41', ...extra },
+    headers: {
+      [DeadLetterHeaders.originalTopic]: 'orders',
+      [DeadLetterHeaders.originalPartition]: '2',
+      [DeadLetterHeaders.originalOffset]: '41',
+      ...extra,
+    },
   }) as unknown as KafkaMessageRecord;
 
 describe('originalIdempotencyKey', () => {
   it("is the original record's idempotency-key header", () => {
-    expect(originalIdempotencyKey(deadLetter({ [IDEMPOTENCY_KEY_HEADER]: 'order-7' }))).toBe('order-7');
+    expect(originalIdempotencyKey(deadLetter({ [IDEMPOTENCY_KEY_HEADER]: 'order-7' }))).toBe(
+      'order-7',
+    );
   });
 
   it('is the original coordinates without the header, or with an empty one (as the consumer keyed it)', () => {
     expect(originalIdempotencyKey(deadLetter({}))).toBe('orders/2/41');
-    expect(originalIdempotencyKey(deadLetter({ [IDEMPOTENCY_KEY_HEADER]: '' }))).toBe('orders/2/41');
+    expect(originalIdempotencyKey(deadLetter({ [IDEMPOTENCY_KEY_HEADER]: '' }))).toBe(
+      'orders/2/41',
+    );
   });
 
   it('is undefined for a record without dead-letter headers', () => {
-    expect(originalIdempotencyKey({ topic: 'orders', partition: 0, offset: '1', headers: {} } as unknown as KafkaMessageRecord)).toBeUndefined();
+    expect(
+      originalIdempotencyKey({
+        topic: 'orders',
+        partition: 0,
+        offset: '1',
+        headers: {},
+      } as unknown as KafkaMessageRecord),
+    ).toBeUndefined();
   });
 });

@@ -46,7 +46,13 @@ export function readDeadLetterInfo(record: KafkaMessageRecord): DeadLetterInfo |
  * dead-lettered record has the same key, so a record dead-lettered twice (a crash after the
  * dead-letter write) is handled once, and a replay is keyed as the original was.
  */
-export function originalIdempotencyKey(record: KafkaMessageRecord, info = readDeadLetterInfo(record)): string | undefined {
+export function originalIdempotencyKey(
+  record: KafkaMessageRecord,
+  info = readDeadLetterInfo(record),
+): string | undefined {
   if (!info) return undefined;
-  return record.headers[IDEMPOTENCY_KEY_HEADER] || `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`;
+  return (
+    record.headers[IDEMPOTENCY_KEY_HEADER] ||
+    `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`
+  );
 }

@@ -20,7 +20,11 @@ const MAX_ERROR_MESSAGE = 2_000;
 export class DeadLetterPublisher {
   constructor(private readonly sender: RecordSender) {}
 
-  async publish(topic: string, record: KafkaMessageRecord, failure: DeadLetterFailure): Promise<void> {
+  async publish(
+    topic: string,
+    record: KafkaMessageRecord,
+    failure: DeadLetterFailure,
+  ): Promise<void> {
     const error = failure.error as { name?: string; message?: string; code?: unknown } | undefined;
     // A record coming from a retry topic is reported where it first arrived.
     const origin = originOf(record);
@@ -51,6 +55,7 @@ function errorMessage(error: unknown): string {
   const response = typeof e?.getResponse === 'function' ? e.getResponse() : undefined;
   const reasons = (response as { message?: unknown } | undefined)?.message;
   if (Array.isArray(reasons)) return `${String(e?.message)}: ${reasons.join('; ')}`;
-  if (typeof reasons === 'string' && reasons !== e?.message) return `${String(e?.message)}: ${reasons}`;
+  if (typeof reasons === 'string' && reasons !== e?.message)
+    return `${String(e?.message)}: ${reasons}`;
   return String(e?.message ?? error);
 }

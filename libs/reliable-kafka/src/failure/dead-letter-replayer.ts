@@ -22,7 +22,9 @@ export class DeadLetterReplayer {
   async replay(record: KafkaMessageRecord, toTopic?: string): Promise<void> {
     const info = readDeadLetterInfo(record);
     if (!info) {
-      throw new NonRetriableError(`${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`);
+      throw new NonRetriableError(
+        `${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`,
+      );
     }
     const headers = emptyHeaders<Buffer | string>();
     for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
@@ -32,10 +34,15 @@ export class DeadLetterReplayer {
     // Where the record first arrived, as a retry topic's copy says it: a handler that keys by
     // coordinates (its key header missing or empty) keys the replay as it keyed the original, not
     // by the replay's own offset, and a failure of the replay is reported where the record arrived.
-    const { originalTopic: topic, originalPartition: partition, originalOffset: offset, originalTimestamp: timestamp } = info;
+    const {
+      originalTopic: topic,
+      originalPartition: partition,
+      originalOffset: offset,
+      originalTimestamp: timestamp,
+    } = info;
     Object.assign(headers, originHeaders({ topic, partition, offset, timestamp }));
-    await this.consumers.recordSender().send(toTopic ?? info.originalTopic, [
-      { key: record.key, value: record.value, headers },
-    ]);
+    await this.consumers
+      .recordSender()
+      .send(toTopic ?? info.originalTopic, [{ key: record.key, value: record.value, headers }]);
   }
 }

@@ -1,5 +1,9 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
-import { NonRetriableError, PayloadDecodeError, RetriableError } from '../errors/non-retriable.error';
+import {
+  NonRetriableError,
+  PayloadDecodeError,
+  RetriableError,
+} from '../errors/non-retriable.error';
 import { classifyError, isDatabaseUnavailable } from './error-classifier';
 
 class InsufficientFunds extends Error {}
@@ -12,17 +16,24 @@ describe('classifyError', () => {
 
   it('does not retry decode failures, validation failures or NonRetriableError', () => {
     expect(classifyError(new PayloadDecodeError('bad json'), {})).toBe('non-retriable');
-    expect(classifyError(new BadRequestException(['amount must be positive']), {})).toBe('non-retriable');
+    expect(classifyError(new BadRequestException(['amount must be positive']), {})).toBe(
+      'non-retriable',
+    );
     expect(classifyError(new NonRetriableError('no'), {})).toBe('non-retriable');
     expect(classifyError(new ServiceUnavailableException(), {})).toBe('retriable');
     expect(classifyError(new RetriableError('yes'), {})).toBe('retriable');
   });
 
   it('lets the user decide: predicate first, then lists', () => {
-    expect(classifyError(new InsufficientFunds(), { nonRetriable: [InsufficientFunds] })).toBe('non-retriable');
+    expect(classifyError(new InsufficientFunds(), { nonRetriable: [InsufficientFunds] })).toBe(
+      'non-retriable',
+    );
     expect(classifyError(new Flaky('x'), { retriable: [Flaky] })).toBe('retriable');
     expect(
-      classifyError(new InsufficientFunds(), { nonRetriable: [InsufficientFunds], classify: () => 'retriable' }),
+      classifyError(new InsufficientFunds(), {
+        nonRetriable: [InsufficientFunds],
+        classify: () => 'retriable',
+      }),
     ).toBe('retriable');
     expect(classifyError(new Error(), { classify: () => undefined })).toBe('retriable');
   });
@@ -30,8 +41,14 @@ describe('classifyError', () => {
 
 describe('isDatabaseUnavailable', () => {
   it('recognises connection failures, also when wrapped', () => {
-    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isDatabaseUnavailable({ message: 'query failed', driverError: { code: '57P01' } })).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      ),
+    ).toBe(true);
+    expect(isDatabaseUnavailable({ message: 'query failed', driverError: { code: '57P01' } })).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('duplicate key value'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);

@@ -51,7 +51,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       driverError?: unknown;
       cause?: unknown;
     };
-    if (typeof e.code === 'string' && (CONNECTION_ERROR_CODES.has(e.code) || e.code.startsWith('08'))) {
+    if (
+      typeof e.code === 'string' &&
+      (CONNECTION_ERROR_CODES.has(e.code) || e.code.startsWith('08'))
+    ) {
       return true;
     }
     if (

@@ -1,6 +1,12 @@
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
-import { originHeaders, originOf, retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
+import {
+  originHeaders,
+  originOf,
+  retryTopicName,
+  RetryTopicHeaders,
+  withoutRetryHeaders,
+} from './retry-topics';
 
 /**
  * Moves a failed record to its next retry topic: original key, value and headers, plus where it
@@ -9,7 +15,11 @@ import { originHeaders, originOf, retryTopicName, RetryTopicHeaders, withoutRetr
 export class RetryTopicPublisher {
   constructor(private readonly sender: RecordSender) {}
 
-  async publish(record: KafkaMessageRecord, failedAttempts: number, delayMs: number): Promise<string> {
+  async publish(
+    record: KafkaMessageRecord,
+    failedAttempts: number,
+    delayMs: number,
+  ): Promise<string> {
     const origin = originOf(record);
     const topic = retryTopicName(origin.topic, failedAttempts);
     await this.sender.send(topic, [

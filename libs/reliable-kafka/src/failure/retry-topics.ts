@@ -20,7 +20,9 @@ export function retryTopicName(sourceTopic: string, n: number): string {
 }
 
 /** Where a record first arrived: its own coordinates, or those its retry headers carry. */
-export function originOf(record: KafkaMessageRecord): Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset' | 'timestamp'> {
+export function originOf(
+  record: KafkaMessageRecord,
+): Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset' | 'timestamp'> {
   const h = record.headers;
   const topic = h[RetryTopicHeaders.originalTopic];
   if (!topic) return record;
@@ -33,13 +35,19 @@ export function originOf(record: KafkaMessageRecord): Pick<KafkaMessageRecord, '
 }
 
 /** The headers `originOf` reads: where a record first arrived, for a copy sent elsewhere. */
-export function originHeaders(origin: { topic: string; partition: number; offset: string; timestamp?: string }): Record<string, string> {
+export function originHeaders(origin: {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp?: string;
+}): Record<string, string> {
   const headers: Record<string, string> = {
     [RetryTopicHeaders.originalTopic]: origin.topic,
     [RetryTopicHeaders.originalPartition]: String(origin.partition),
     [RetryTopicHeaders.originalOffset]: origin.offset,
   };
-  if (origin.timestamp !== undefined) headers[RetryTopicHeaders.originalTimestamp] = origin.timestamp;
+  if (origin.timestamp !== undefined)
+    headers[RetryTopicHeaders.originalTimestamp] = origin.timestamp;
   return headers;
 }
 
@@ -60,7 +68,9 @@ export function msUntilDue(record: KafkaMessageRecord, now = Date.now()): number
  * header without a value is left out: kafkajs cannot write one (it measures the value before it
  * checks for null), and read back it is undefined either way.
  */
-export function withoutRetryHeaders(rawHeaders: Record<string, Buffer | undefined>): Record<string, Buffer> {
+export function withoutRetryHeaders(
+  rawHeaders: Record<string, Buffer | undefined>,
+): Record<string, Buffer> {
   const headers = emptyHeaders<Buffer>();
   for (const [name, value] of Object.entries(rawHeaders)) {
     if (value !== undefined && !RETRY_HEADER_NAMES.has(name)) headers[name] = value;

@@ -3,7 +3,14 @@ import { RetryTopicHeaders, withoutRetryHeaders } from '../failure/retry-topics'
 import { toMessageRecord } from './kafkajs-client';
 
 function message(headers: KafkaMessage['headers']): KafkaMessage {
-  return { key: Buffer.from('k'), value: Buffer.from('v'), offset: '7', timestamp: '1', attributes: 0, headers } as KafkaMessage;
+  return {
+    key: Buffer.from('k'),
+    value: Buffer.from('v'),
+    offset: '7',
+    timestamp: '1',
+    attributes: 0,
+    headers,
+  } as KafkaMessage;
 }
 
 describe('toMessageRecord', () => {
@@ -11,8 +18,16 @@ describe('toMessageRecord', () => {
     // What kafkajs's decoder gives for these names: it merges repeated names with
     // `obj[key] === undefined ? value : [obj[key], value]` into a plain object, so the inherited
     // Object.prototype and Object come first, in an array under an own (computed) key.
-    const given = { ['__proto__']: [Object.prototype, Buffer.from('p')], constructor: [Object, Buffer.from('c')], trace: Buffer.from('t') };
-    const record = toMessageRecord('orders', 3, message(given as unknown as KafkaMessage['headers']));
+    const given = {
+      ['__proto__']: [Object.prototype, Buffer.from('p')],
+      constructor: [Object, Buffer.from('c')],
+      trace: Buffer.from('t'),
+    };
+    const record = toMessageRecord(
+      'orders',
+      3,
+      message(given as unknown as KafkaMessage['headers']),
+    );
 
     expect(Object.keys(record.rawHeaders).sort()).toEqual(['__proto__', 'constructor', 'trace']);
     expect(record.headers['__proto__']).toBe('p');
@@ -21,12 +36,20 @@ describe('toMessageRecord', () => {
   });
 
   it('takes the last value of a repeated header, as Kafka lastHeader() does', () => {
-    const record = toMessageRecord('orders', 0, message({ tenant: [Buffer.from('a'), Buffer.from('b')] }));
+    const record = toMessageRecord(
+      'orders',
+      0,
+      message({ tenant: [Buffer.from('a'), Buffer.from('b')] }),
+    );
     expect(record.headers.tenant).toBe('b');
   });
 
   it('keeps a header without a value (null on the wire, as kafkajs decodes it) as undefined in both maps', () => {
-    const record = toMessageRecord('orders', 0, message({ empty: null } as unknown as KafkaMessage['headers']));
+    const record = toMessageRecord(
+      'orders',
+      0,
+      message({ empty: null } as unknown as KafkaMessage['headers']),
+    );
     expect(Object.keys(record.headers)).toEqual(['empty']);
     expect(record.headers.empty).toBeUndefined();
     expect(record.rawHeaders.empty).toBeUndefined();
@@ -35,11 +58,18 @@ describe('toMessageRecord', () => {
 
 describe('withoutRetryHeaders', () => {
   it('keeps every header with a value but the retry bookkeeping, one named __proto__ too', () => {
-    const given = { ['__proto__']: Buffer.from('p'), empty: null, [RetryTopicHeaders.attempts]: Buffer.from('2') };
-    const record = toMessageRecord('orders', 0, message(given as unknown as KafkaMessage['headers']));
+    const given = {
+      ['__proto__']: Buffer.from('p'),
+      empty: null,
+      [RetryTopicHeaders.attempts]: Buffer.from('2'),
+    };
+    const record = toMessageRecord(
+      'orders',
+      0,
+      message(given as unknown as KafkaMessage['headers']),
+    );
     const carried = withoutRetryHeaders(record.rawHeaders);
     expect(Object.keys(carried)).toEqual(['__proto__']);
     expect(carried['__proto__']?.toString()).toBe('p');
   });
 });
-

@@ -35,7 +35,11 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
 /** Longest pause between two retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
 
-export function toMessageRecord(topic: string, partition: number, message: KafkaMessage): KafkaMessageRecord {
+export function toMessageRecord(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): KafkaMessageRecord {
   const headers = emptyHeaders<string | undefined>();
   const rawHeaders = emptyHeaders<Buffer | undefined>();
   const given = message.headers ?? {};
@@ -133,7 +137,10 @@ export class KafkajsProducerClient implements RecordSender {
     });
     const attempt = { cancelled: false };
     try {
-      return await Promise.race([this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, attempt), timeout]);
+      return await Promise.race([
+        this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, attempt),
+        timeout,
+      ]);
     } catch (error) {
       if (error instanceof DeliveryTimeoutError) throw error;
       if (isTransientKafkaError(error)) {
@@ -163,7 +170,8 @@ export class KafkajsProducerClient implements RecordSender {
       try {
         return await this.sendPlaced(topic, records);
       } catch (error) {
-        if (attempt.cancelled || !isTransientKafkaError(error) || Date.now() + pause >= deadline) throw error;
+        if (attempt.cancelled || !isTransientKafkaError(error) || Date.now() + pause >= deadline)
+          throw error;
         await new Promise((resolve) => setTimeout(resolve, pause));
         if (attempt.cancelled) throw error;
         pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
@@ -173,12 +181,18 @@ export class KafkajsProducerClient implements RecordSender {
 
   private async sendPlaced(topic: string, records: OutgoingRecord[]): Promise<PlacedRecord[]> {
     // Records with a partition already (dead letters keep the original's) need no metadata.
-    const metadata = records.some((r) => r.partition === undefined) ? await this.partitionMetadata(topic) : [];
+    const metadata = records.some((r) => r.partition === undefined)
+      ? await this.partitionMetadata(topic)
+      : [];
     const placed = records.map((r) => ({
       ...r,
       partition:
         r.partition ??
-        this.partitioner({ topic, partitionMetadata: metadata, message: { key: r.key, value: r.value } }),
+        this.partitioner({
+          topic,
+          partitionMetadata: metadata,
+          message: { key: r.key, value: r.value },
+        }),
     }));
     const result = await this.producer.send({
       topic,
@@ -218,7 +232,9 @@ export function kafkaErrorType(error: unknown): string | undefined {
   for (let depth = 0; current && depth < 5; depth++) {
     const type = (current as { type?: unknown }).type;
     if (typeof type === 'string') return type;
-    current = (current as { cause?: unknown; originalError?: unknown }).cause ?? (current as { originalError?: unknown }).originalError;
+    current =
+      (current as { cause?: unknown; originalError?: unknown }).cause ??
+      (current as { originalError?: unknown }).originalError;
   }
   return undefined;
 }
@@ -243,7 +259,13 @@ export function isTransientKafkaError(error: unknown): boolean {
   let current: unknown = error;
   let transient = false;
   for (let depth = 0; current && depth < 6; depth++) {
-    const e = current as { name?: string; type?: unknown; retriable?: unknown; cause?: unknown; originalError?: unknown };
+    const e = current as {
+      name?: string;
+      type?: unknown;
+      retriable?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
     if (typeof e.type === 'string') return e.retriable !== false; // the broker's verdict wins
     if (e.name && TRANSIENT_ERROR_NAMES.has(e.name)) transient = true;
     current = e.cause ?? e.originalError;

@@ -9,7 +9,11 @@ import { waitForLeaders } from './wait-for-leaders';
  * library derives from them (retry topics, the dead-letter topic) are created with their source's
  * partition count. A handler may consume another handler's derived topic.
  */
-export async function prepareTopics(kafka: Kafka, handlers: HandlerDefinition[], options: TopicOptions): Promise<void> {
+export async function prepareTopics(
+  kafka: Kafka,
+  handlers: HandlerDefinition[],
+  options: TopicOptions,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -29,7 +33,11 @@ export async function prepareTopics(kafka: Kafka, handlers: HandlerDefinition[],
           `topic(s) ${missing.join(', ')} do not exist on the broker; create them, or set topics.create: true`,
         );
       }
-      await createTopics(admin, missing.map((topic) => [topic, options.numPartitions ?? 1]), options);
+      await createTopics(
+        admin,
+        missing.map((topic) => [topic, options.numPartitions ?? 1]),
+        options,
+      );
       missing.forEach((t) => existing.add(t));
     }
     // Sources first, so a dead-letter topic of a dead-letter topic finds its source's partitions.
@@ -37,9 +45,15 @@ export async function prepareTopics(kafka: Kafka, handlers: HandlerDefinition[],
     while (pending.length > 0) {
       const ready = pending.filter(([, source]) => existing.has(source));
       if (ready.length === 0) break;
-      const metadata = await admin.fetchTopicMetadata({ topics: [...new Set(ready.map(([, source]) => source))] });
+      const metadata = await admin.fetchTopicMetadata({
+        topics: [...new Set(ready.map(([, source]) => source))],
+      });
       const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-      await createTopics(admin, ready.map(([derived, source]) => [derived, partitionsOf.get(source) ?? 1]), options);
+      await createTopics(
+        admin,
+        ready.map(([derived, source]) => [derived, partitionsOf.get(source) ?? 1]),
+        options,
+      );
       ready.forEach(([derived]) => existing.add(derived));
       pending = pending.filter(([derived]) => !existing.has(derived));
     }
@@ -48,9 +62,20 @@ export async function prepareTopics(kafka: Kafka, handlers: HandlerDefinition[],
   }
 }
 
-async function createTopics(admin: Admin, topics: [string, number][], options: TopicOptions): Promise<void> {
+async function createTopics(
+  admin: Admin,
+  topics: [string, number][],
+  options: TopicOptions,
+): Promise<void> {
   await admin.createTopics({
-    topics: topics.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: options.replicationFactor ?? -1 })),
+    topics: topics.map(([topic, numPartitions]) => ({
+      topic,
+      numPartitions,
+      replicationFactor: options.replicationFactor ?? -1,
+    })),
   });
-  await waitForLeaders(admin, topics.map(([topic]) => topic));
+  await waitForLeaders(
+    admin,
+    topics.map(([topic]) => topic),
+  );
 }

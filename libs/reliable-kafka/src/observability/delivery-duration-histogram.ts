@@ -21,7 +21,13 @@ export interface RegistryMetric {
   readonly help: string;
   readonly type: 'histogram';
   readonly aggregator: 'sum';
-  get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: SampleValue[] }>;
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: SampleValue[];
+  }>;
   reset(): void;
 }
 
@@ -45,7 +51,12 @@ export class DeliveryDurationHistogram implements RegistryMetric {
     buckets: readonly number[],
   ) {
     this.bounds = [...new Set(buckets)].sort((x, y) => x - y);
-    this.series = new DeliverySeries((labels) => ({ labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
+    this.series = new DeliverySeries((labels) => ({
+      labels,
+      buckets: this.bounds.map(() => 0),
+      sum: 0,
+      count: 0,
+    }));
   }
 
   /** One processed record's duration (not prom-client's `observe(labels, value)`). */
@@ -69,13 +80,23 @@ export class DeliveryDurationHistogram implements RegistryMetric {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += buckets[i];
-        values.push({ metricName: bucket, labels: { le: this.bounds[i], ...labels }, value: cumulative });
+        values.push({
+          metricName: bucket,
+          labels: { le: this.bounds[i], ...labels },
+          value: cumulative,
+        });
       }
       values.push({ metricName: bucket, labels: { le: '+Inf', ...labels }, value: count });
       values.push({ metricName: `${this.name}_sum`, labels: { ...labels }, value: sum });
       values.push({ metricName: `${this.name}_count`, labels: { ...labels }, value: count });
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
   }
 
   /** Forgets every observation (Registry.resetMetrics). */

@@ -24,7 +24,11 @@ export class DeliverySeries<T> {
     if (!topics) handlers.set(event.handlerId, (topics = new Map()));
     const topic = event.record.topic;
     let entry = topics.get(topic);
-    if (entry === undefined) topics.set(topic, (entry = this.create({ group: event.groupId, topic, handler: event.handlerId })));
+    if (entry === undefined)
+      topics.set(
+        topic,
+        (entry = this.create({ group: event.groupId, topic, handler: event.handlerId })),
+      );
     return entry;
   }
 

@@ -23,18 +23,35 @@ export function validateMetricsOptions(
   fail: (setting: string, message: string) => never,
 ): void {
   if (metrics === undefined) return;
-  if (metrics === null || typeof metrics !== 'object') fail('metrics', 'give an object: { registry?, prefix?, enabled? }');
-  if (metrics.enabled !== undefined && typeof metrics.enabled !== 'boolean') fail('metrics.enabled', 'give true or false');
-  if (metrics.prefix !== undefined && (typeof metrics.prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(metrics.prefix))) {
-    fail('metrics.prefix', `"${String(metrics.prefix)}" is not a Prometheus metric name prefix (letters, digits, _ and :, not starting with a digit)`);
+  if (metrics === null || typeof metrics !== 'object')
+    fail('metrics', 'give an object: { registry?, prefix?, enabled? }');
+  if (metrics.enabled !== undefined && typeof metrics.enabled !== 'boolean')
+    fail('metrics.enabled', 'give true or false');
+  if (
+    metrics.prefix !== undefined &&
+    (typeof metrics.prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(metrics.prefix))
+  ) {
+    fail(
+      'metrics.prefix',
+      `"${String(metrics.prefix)}" is not a Prometheus metric name prefix (letters, digits, _ and :, not starting with a digit)`,
+    );
   }
-  if (metrics.registry !== undefined && typeof (metrics.registry as { registerMetric?: unknown })?.registerMetric !== 'function') {
+  if (
+    metrics.registry !== undefined &&
+    typeof (metrics.registry as { registerMetric?: unknown })?.registerMetric !== 'function'
+  ) {
     fail('metrics.registry', 'give a prom-client Registry');
   }
   const cache = metrics.dedupCountCacheMs;
-  if (cache !== undefined && (!Number.isInteger(cache) || cache < 0)) fail('metrics.dedupCountCacheMs', 'give a whole number of milliseconds >= 0');
+  if (cache !== undefined && (!Number.isInteger(cache) || cache < 0))
+    fail('metrics.dedupCountCacheMs', 'give a whole number of milliseconds >= 0');
   const buckets = metrics.handlerDurationBuckets;
-  if (buckets !== undefined && (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b) => typeof b !== 'number' || !(b > 0)))) {
+  if (
+    buckets !== undefined &&
+    (!Array.isArray(buckets) ||
+      buckets.length === 0 ||
+      buckets.some((b) => typeof b !== 'number' || !(b > 0)))
+  ) {
     fail('metrics.handlerDurationBuckets', 'give a non-empty list of positive numbers of seconds');
   }
 }

@@ -18,7 +18,12 @@ describe('RecordTally', () => {
     tally.add(event('g2', 'Orders.handle', 'orders'));
     tally.add(event('g1', 'Audit.handle', 'orders'));
 
-    expect(drained(tally)).toEqual(['g1/Audit.handle/orders=1', 'g1/Orders.handle/orders.retry-1=1', 'g1/Orders.handle/orders=3', 'g2/Orders.handle/orders=1']);
+    expect(drained(tally)).toEqual([
+      'g1/Audit.handle/orders=1',
+      'g1/Orders.handle/orders.retry-1=1',
+      'g1/Orders.handle/orders=3',
+      'g2/Orders.handle/orders=1',
+    ]);
     expect(drained(tally)).toEqual([]);
     tally.add(event('g1', 'Orders.handle', 'orders'));
     expect(drained(tally)).toEqual(['g1/Orders.handle/orders=1']);

@@ -23,13 +23,17 @@ export interface ReliableKafkaEventMap {
   /** The key was already processed: the handler was skipped, the offset will be committed. */
   duplicate: [DeliveryEvent];
   /** The delivery failed and will be tried again after `delayMs`. */
-  retry: [DeliveryEvent & { error: unknown; delayMs: number; reason: 'handler' | 'database-unavailable' }];
+  retry: [
+    DeliveryEvent & { error: unknown; delayMs: number; reason: 'handler' | 'database-unavailable' },
+  ];
   /** The record was written to the dead-letter topic. */
   'dead-lettered': [DeliveryEvent & { error: unknown; deadLetterTopic: string }];
   /** Writing to the dead-letter topic failed; the record stays uncommitted and is retried. */
   'dead-letter-failed': [DeliveryEvent & { error: unknown; deadLetterTopic: string }];
   /** Offsets were committed to the broker. */
-  committed: [{ groupId: string; topic: string; partition: number; offset: string; latencyMs: number }];
+  committed: [
+    { groupId: string; topic: string; partition: number; offset: string; latencyMs: number },
+  ];
   /** The group's partitions were (re)assigned. */
   rebalanced: [{ groupId: string; assignment: Record<string, number[]>; durationMs?: number }];
   /** ReliableProducer: records were acknowledged by every in-sync replica. */

@@ -45,13 +45,23 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
     if (!status.started) problems.push('consumers are not started');
     const groups = status.groups.map((group) => {
       if (!group.running) {
-        problems.push(`group ${group.groupId} is not running${group.lastCrash ? ` (crashed: ${group.lastCrash.error})` : ''}`);
+        problems.push(
+          `group ${group.groupId} is not running${group.lastCrash ? ` (crashed: ${group.lastCrash.error})` : ''}`,
+        );
       }
       const stuck = group.partitions
         .filter((x) => (x.inFlight > 0 || x.paused) && now - x.lastProgressAt > stuckAfterMs)
         .map((x) => `${x.topic}[${x.partition}]`);
-      if (stuck.length) problems.push(`group ${group.groupId}: no progress for over ${stuckAfterMs} ms on ${stuck.join(', ')}`);
-      return { groupId: group.groupId, running: group.running, partitions: group.partitions.length, stuck };
+      if (stuck.length)
+        problems.push(
+          `group ${group.groupId}: no progress for over ${stuckAfterMs} ms on ${stuck.join(', ')}`,
+        );
+      return {
+        groupId: group.groupId,
+        running: group.running,
+        partitions: group.partitions.length,
+        stuck,
+      };
     });
 
     const [broker, database] = await Promise.all([
@@ -73,13 +83,20 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
     await this.dropAdmin();
   }
 
-  private async probe(what: string, timeoutMs: number, check: () => Promise<void>): Promise<string> {
+  private async probe(
+    what: string,
+    timeoutMs: number,
+    check: () => Promise<void>,
+  ): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         check(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
       return 'up';

@@ -1,5 +1,18 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge, Histogram, type Metric, register as defaultRegistry, type Registry } from 'prom-client';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type Metric,
+  register as defaultRegistry,
+  type Registry,
+} from 'prom-client';
 import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
 import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
@@ -51,25 +64,133 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     // of plain arrays; prom-client would validate and hash the labels for each record.
     const processed = new RecordTally();
     const duplicates = new RecordTally();
-    this.add(new Counter({ name: `${p}consumer_records_processed_total`, help: 'Records whose handler ran and whose transaction committed.', labelNames: delivery, registers: [], collect() { processed.drain((labels, n) => this.inc(labels, n)); } }));
-    this.add(new Counter({ name: `${p}consumer_duplicates_total`, help: 'Records skipped because their idempotency key was already processed.', labelNames: delivery, registers: [], collect() { duplicates.drain((labels, n) => this.inc(labels, n)); } }));
-    const duration = new DeliveryDurationHistogram(`${p}consumer_handler_duration_seconds`, 'Time from the start of a delivery to its transaction commit.', settings.handlerDurationBuckets ?? HANDLER_BUCKETS);
+    this.add(
+      new Counter({
+        name: `${p}consumer_records_processed_total`,
+        help: 'Records whose handler ran and whose transaction committed.',
+        labelNames: delivery,
+        registers: [],
+        collect() {
+          processed.drain((labels, n) => this.inc(labels, n));
+        },
+      }),
+    );
+    this.add(
+      new Counter({
+        name: `${p}consumer_duplicates_total`,
+        help: 'Records skipped because their idempotency key was already processed.',
+        labelNames: delivery,
+        registers: [],
+        collect() {
+          duplicates.drain((labels, n) => this.inc(labels, n));
+        },
+      }),
+    );
+    const duration = new DeliveryDurationHistogram(
+      `${p}consumer_handler_duration_seconds`,
+      'Time from the start of a delivery to its transaction commit.',
+      settings.handlerDurationBuckets ?? HANDLER_BUCKETS,
+    );
     // Registered as a prom-client metric: it has what the Registry uses of one (RegistryMetric).
     this.add(duration as unknown as Metric);
-    const retries = this.add(new Counter({ name: `${p}consumer_retries_total`, help: 'Failed deliveries that will be retried, by reason (handler error or database unavailable).', labelNames: [...delivery, 'reason'], registers: [] }));
-    const deadLettered = this.add(new Counter({ name: `${p}consumer_dead_lettered_total`, help: 'Records written to a dead-letter topic.', labelNames: delivery, registers: [] }));
-    const deadLetterFailed = this.add(new Counter({ name: `${p}consumer_dead_letter_failures_total`, help: 'Failed writes to a dead-letter topic (the record stays uncommitted and is retried).', labelNames: delivery, registers: [] }));
-    const commit = this.add(new Histogram({ name: `${p}consumer_commit_latency_seconds`, help: 'Latency of offset commits to the broker.', labelNames: ['group', 'topic'], buckets: COMMIT_BUCKETS, registers: [] }));
-    const rebalances = this.add(new Counter({ name: `${p}consumer_rebalances_total`, help: 'Partition (re)assignments of the group.', labelNames: ['group'], registers: [] }));
-    const rebalanceDuration = this.add(new Histogram({ name: `${p}consumer_rebalance_duration_seconds`, help: 'Time a rebalance took, from revocation to the new assignment.', labelNames: ['group'], buckets: REBALANCE_BUCKETS, registers: [] }));
-    const cleaned = this.add(new Counter({ name: `${p}dedup_cleanup_deleted_total`, help: 'Expired dedup records deleted by the retention cleanup.', registers: [] }));
-    const sent = this.add(new Counter({ name: `${p}producer_records_sent_total`, help: 'Records the producer had acknowledged.', labelNames: ['topic'], registers: [] }));
-    const sendErrors = this.add(new Counter({ name: `${p}producer_errors_total`, help: 'Send requests of the producer that failed for good.', labelNames: ['topic'], registers: [] }));
-    const requestLatency = this.add(new Histogram({ name: `${p}producer_request_latency_seconds`, help: 'Latency of acknowledged send requests.', labelNames: ['topic'], buckets: PRODUCE_BUCKETS, registers: [] }));
-    const batchSize = this.add(new Histogram({ name: `${p}producer_batch_size_records`, help: 'Records per acknowledged send request.', labelNames: ['topic'], buckets: BATCH_BUCKETS, registers: [] }));
+    const retries = this.add(
+      new Counter({
+        name: `${p}consumer_retries_total`,
+        help: 'Failed deliveries that will be retried, by reason (handler error or database unavailable).',
+        labelNames: [...delivery, 'reason'],
+        registers: [],
+      }),
+    );
+    const deadLettered = this.add(
+      new Counter({
+        name: `${p}consumer_dead_lettered_total`,
+        help: 'Records written to a dead-letter topic.',
+        labelNames: delivery,
+        registers: [],
+      }),
+    );
+    const deadLetterFailed = this.add(
+      new Counter({
+        name: `${p}consumer_dead_letter_failures_total`,
+        help: 'Failed writes to a dead-letter topic (the record stays uncommitted and is retried).',
+        labelNames: delivery,
+        registers: [],
+      }),
+    );
+    const commit = this.add(
+      new Histogram({
+        name: `${p}consumer_commit_latency_seconds`,
+        help: 'Latency of offset commits to the broker.',
+        labelNames: ['group', 'topic'],
+        buckets: COMMIT_BUCKETS,
+        registers: [],
+      }),
+    );
+    const rebalances = this.add(
+      new Counter({
+        name: `${p}consumer_rebalances_total`,
+        help: 'Partition (re)assignments of the group.',
+        labelNames: ['group'],
+        registers: [],
+      }),
+    );
+    const rebalanceDuration = this.add(
+      new Histogram({
+        name: `${p}consumer_rebalance_duration_seconds`,
+        help: 'Time a rebalance took, from revocation to the new assignment.',
+        labelNames: ['group'],
+        buckets: REBALANCE_BUCKETS,
+        registers: [],
+      }),
+    );
+    const cleaned = this.add(
+      new Counter({
+        name: `${p}dedup_cleanup_deleted_total`,
+        help: 'Expired dedup records deleted by the retention cleanup.',
+        registers: [],
+      }),
+    );
+    const sent = this.add(
+      new Counter({
+        name: `${p}producer_records_sent_total`,
+        help: 'Records the producer had acknowledged.',
+        labelNames: ['topic'],
+        registers: [],
+      }),
+    );
+    const sendErrors = this.add(
+      new Counter({
+        name: `${p}producer_errors_total`,
+        help: 'Send requests of the producer that failed for good.',
+        labelNames: ['topic'],
+        registers: [],
+      }),
+    );
+    const requestLatency = this.add(
+      new Histogram({
+        name: `${p}producer_request_latency_seconds`,
+        help: 'Latency of acknowledged send requests.',
+        labelNames: ['topic'],
+        buckets: PRODUCE_BUCKETS,
+        registers: [],
+      }),
+    );
+    const batchSize = this.add(
+      new Histogram({
+        name: `${p}producer_batch_size_records`,
+        help: 'Records per acknowledged send request.',
+        labelNames: ['topic'],
+        buckets: BATCH_BUCKETS,
+        registers: [],
+      }),
+    );
 
     const consumers = this.consumers;
-    const partitionGauge = (name: string, help: string, read: (part: PartitionView) => number | null) =>
+    const partitionGauge = (
+      name: string,
+      help: string,
+      read: (part: PartitionView) => number | null,
+    ) =>
       this.add(
         new Gauge({
           name: `${p}${name}`,
@@ -80,14 +201,30 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
             this.reset();
             for (const part of partitionsOf(consumers)) {
               const value = read(part);
-              if (value !== null) this.set({ group: part.group, topic: part.topic, partition: String(part.partition) }, value);
+              if (value !== null)
+                this.set(
+                  { group: part.group, topic: part.topic, partition: String(part.partition) },
+                  value,
+                );
             }
           },
         }),
       );
-    partitionGauge('consumer_lag_records', 'Records between the committed offset and the end of the partition.', (x) => x.lag);
-    partitionGauge('consumer_in_flight_records', 'Records started and not finished.', (x) => x.inFlight);
-    partitionGauge('consumer_partition_paused', '1 while the partition is paused for a back-off, else 0.', (x) => (x.paused ? 1 : 0));
+    partitionGauge(
+      'consumer_lag_records',
+      'Records between the committed offset and the end of the partition.',
+      (x) => x.lag,
+    );
+    partitionGauge(
+      'consumer_in_flight_records',
+      'Records started and not finished.',
+      (x) => x.inFlight,
+    );
+    partitionGauge(
+      'consumer_partition_paused',
+      '1 while the partition is paused for a back-off, else 0.',
+      (x) => (x.paused ? 1 : 0),
+    );
     this.add(
       new Gauge({
         name: `${p}consumer_records_lag_max`,
@@ -125,11 +262,13 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
         registers: [],
         collect() {
           this.reset();
-          for (const group of consumers.status().groups) this.set({ group: group.groupId }, group.running ? 1 : 0);
+          for (const group of consumers.status().groups)
+            this.set({ group: group.groupId }, group.running ? 1 : 0);
         },
       }),
     );
-    const dedupRows = (): Promise<number | undefined> => this.countDedupRecords(settings.dedupCountCacheMs ?? DEFAULT_DEDUP_COUNT_CACHE_MS);
+    const dedupRows = (): Promise<number | undefined> =>
+      this.countDedupRecords(settings.dedupCountCacheMs ?? DEFAULT_DEDUP_COUNT_CACHE_MS);
     this.add(
       new Gauge({
         name: `${p}dedup_records`,
@@ -142,7 +281,11 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
       }),
     );
 
-    const labels = (e: DeliveryEvent) => ({ group: e.groupId, topic: e.record.topic, handler: e.handlerId });
+    const labels = (e: DeliveryEvent) => ({
+      group: e.groupId,
+      topic: e.record.topic,
+      handler: e.handlerId,
+    });
     this.listen({
       processed: (e) => {
         processed.add(e);
@@ -155,7 +298,8 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
       committed: (e) => commit.observe({ group: e.groupId, topic: e.topic }, e.latencyMs / 1000),
       rebalanced: (e) => {
         rebalances.inc({ group: e.groupId });
-        if (e.durationMs !== undefined) rebalanceDuration.observe({ group: e.groupId }, e.durationMs / 1000);
+        if (e.durationMs !== undefined)
+          rebalanceDuration.observe({ group: e.groupId }, e.durationMs / 1000);
       },
       produced: (e) => {
         sent.inc({ topic: e.topic }, e.count);
@@ -195,7 +339,9 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   private listen(handlers: Partial<Handler>): void {
-    for (const [event, listener] of Object.entries(handlers) as Array<[keyof ReliableKafkaEventMap, (...args: never[]) => void]>) {
+    for (const [event, listener] of Object.entries(handlers) as Array<
+      [keyof ReliableKafkaEventMap, (...args: never[]) => void]
+    >) {
       this.events.on(event, listener as never);
       this.listeners.push([event, listener]);
     }
@@ -208,7 +354,9 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
       const { dataSource, dedupTableName } = this.consumers.database();
       if (!dataSource?.isInitialized) return this.dedupCount?.value;
       const table = dataSource.driver.escape(dedupTableName);
-      const rows: Array<Record<string, unknown>> = await dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`);
+      const rows: Array<Record<string, unknown>> = await dataSource.query(
+        `SELECT COUNT(*) AS n FROM ${table}`,
+      );
       const value = Number(Object.values(rows[0] ?? {})[0] ?? 0);
       this.dedupCount = { at: now, value };
       return value;
@@ -230,6 +378,13 @@ interface PartitionView {
 
 function partitionsOf(consumers: ReliableKafkaConsumers): PartitionView[] {
   return consumers.status().groups.flatMap((group) =>
-    group.partitions.map((x) => ({ group: group.groupId, topic: x.topic, partition: x.partition, lag: x.lag, inFlight: x.inFlight, paused: x.paused })),
+    group.partitions.map((x) => ({
+      group: group.groupId,
+      topic: x.topic,
+      partition: x.partition,
+      lag: x.lag,
+      inFlight: x.inFlight,
+      paused: x.paused,
+    })),
   );
 }

@@ -5,8 +5,17 @@ import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import { TracingInterceptor } from './tracing.interceptor';
 
-const record = { topic: 't', partition: 0, offset: '7', key: null, value: null, headers: {}, timestamp: '0' } as unknown as KafkaMessageRecord;
-const contextOf = (rpcContext: unknown) => ({ switchToRpc: () => ({ getContext: () => rpcContext }) }) as unknown as ExecutionContext;
+const record = {
+  topic: 't',
+  partition: 0,
+  offset: '7',
+  key: null,
+  value: null,
+  headers: {},
+  timestamp: '0',
+} as unknown as KafkaMessageRecord;
+const contextOf = (rpcContext: unknown) =>
+  ({ switchToRpc: () => ({ getContext: () => rpcContext }) }) as unknown as ExecutionContext;
 const kafka = () => new ReliableKafkaContext(record, {}, 'h', 'g', 'k', 1, {} as never);
 
 describe('TracingInterceptor without an OpenTelemetry SDK', () => {
@@ -20,14 +29,18 @@ describe('TracingInterceptor without an OpenTelemetry SDK', () => {
         return of('done');
       },
     };
-    await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).resolves.toBe('done');
+    await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).resolves.toBe(
+      'done',
+    );
     expect(recording).not.toBe(true);
   });
 
   it('passes errors through unchanged', async () => {
     const error = new Error('boom');
     const next: CallHandler = { handle: () => throwError(() => error) };
-    await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).rejects.toBe(error);
+    await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).rejects.toBe(
+      error,
+    );
   });
 
   it('leaves contexts other than ReliableKafkaContext alone', async () => {

@@ -1,4 +1,9 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import {
   type Context,
   context as otelContext,
@@ -66,21 +71,31 @@ export class TracingInterceptor implements NestInterceptor {
       if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
     }
     const parent = ROOT_CONTEXT; // a trace of its own, linked to each producer's
-    const span = trace.getTracer(RELIABLE_KAFKA_TRACER).startSpan(
-      `process ${batch.topic}`,
-      { kind: SpanKind.CONSUMER, attributes: batchAttributesOf(batch), links },
-      parent,
-    );
+    const span = trace
+      .getTracer(RELIABLE_KAFKA_TRACER)
+      .startSpan(
+        `process ${batch.topic}`,
+        { kind: SpanKind.CONSUMER, attributes: batchAttributesOf(batch), links },
+        parent,
+      );
     return inSpan(span, parent, next, () => {
       const duplicates = batch.outcomes.filter((o) => o === 'duplicate').length;
       span.setAttribute(ReliableKafkaSpanAttributes.duplicateCount, duplicates);
-      span.setAttribute(ReliableKafkaSpanAttributes.duplicate, duplicates === batch.delivered.length);
+      span.setAttribute(
+        ReliableKafkaSpanAttributes.duplicate,
+        duplicates === batch.delivered.length,
+      );
     });
   }
 }
 
 /** Runs the rest of the chain inside `span` and ends it with the chain's outcome. */
-function inSpan(span: Span, parent: Context, next: CallHandler, onComplete: () => void): Observable<unknown> {
+function inSpan(
+  span: Span,
+  parent: Context,
+  next: CallHandler,
+  onComplete: () => void,
+): Observable<unknown> {
   const active = trace.setSpan(parent, span);
   return new Observable((subscriber) => {
     // Subscribing inside the span's context: Nest binds the next step's async context when it
@@ -104,7 +119,9 @@ function inSpan(span: Span, parent: Context, next: CallHandler, onComplete: () =
   });
 }
 
-function batchAttributesOf(batch: ReliableKafkaBatchContext): Record<string, string | number | boolean> {
+function batchAttributesOf(
+  batch: ReliableKafkaBatchContext,
+): Record<string, string | number | boolean> {
   return {
     'messaging.system': 'kafka',
     'messaging.operation': 'process',
@@ -139,12 +156,16 @@ function attributesOf(kafka: ReliableKafkaContext): Record<string, string | numb
   };
   const key = kafka.key;
   if (key !== null) attributes['messaging.kafka.message.key'] = key;
-  if (kafka.idempotencyKey) attributes[ReliableKafkaSpanAttributes.idempotencyKey] = kafka.idempotencyKey;
+  if (kafka.idempotencyKey)
+    attributes[ReliableKafkaSpanAttributes.idempotencyKey] = kafka.idempotencyKey;
   return attributes;
 }
 
 function fail(span: Span, error: unknown): void {
   if (error instanceof Error) span.recordException(error);
   else span.recordException({ message: String(error) });
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }

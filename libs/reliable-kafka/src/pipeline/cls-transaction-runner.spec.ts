@@ -24,7 +24,9 @@ describe('findClsTransactionRunner', () => {
     expect(loaded('nestjs-cls')).toBe(false);
     expect(loaded('@nestjs-cls/transactional')).toBe(false);
 
-    expect(findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource)).toBeUndefined();
+    expect(
+      findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource),
+    ).toBeUndefined();
 
     expect(loaded('nestjs-cls')).toBe(false);
     expect(loaded('@nestjs-cls/transactional')).toBe(false);
@@ -32,7 +34,8 @@ describe('findClsTransactionRunner', () => {
 
   it("uses the app's TransactionHost and ClsService once the app has loaded them", () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { TransactionHost } = require('@nestjs-cls/transactional') as typeof import('@nestjs-cls/transactional');
+    const { TransactionHost } =
+      require('@nestjs-cls/transactional') as typeof import('@nestjs-cls/transactional');
     const { ClsService } = require('nestjs-cls') as typeof import('nestjs-cls');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const providers = new Map<unknown, unknown>([
@@ -40,7 +43,11 @@ describe('findClsTransactionRunner', () => {
       [ClsService, { runWith: (_store: object, fn: () => unknown) => fn() }],
     ]);
 
-    expect(findClsTransactionRunner(moduleRefWith(providers), noProviders, dataSource)).toBeInstanceOf(ClsTransactionRunner);
-    expect(findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource)).toBeUndefined();
+    expect(
+      findClsTransactionRunner(moduleRefWith(providers), noProviders, dataSource),
+    ).toBeInstanceOf(ClsTransactionRunner);
+    expect(
+      findClsTransactionRunner(moduleRefWith(new Map()), noProviders, dataSource),
+    ).toBeUndefined();
   });
 });

@@ -15,7 +15,8 @@ export class HandlerParamsFactory implements ParamsFactory {
         if (typeof data !== 'string') return payload;
         // A batch handler's payload is its records' payloads: `@Payload('amount')` is each one's amount.
         // Parameters are resolved after the idempotency step, so duplicates are already left out.
-        if (context instanceof ReliableKafkaBatchContext) return (payload as unknown[]).map((p) => fieldOf(p, data));
+        if (context instanceof ReliableKafkaBatchContext)
+          return (payload as unknown[]).map((p) => fieldOf(p, data));
         return fieldOf(payload, data);
       case RpcParamtype.CONTEXT:
         return context;
@@ -26,5 +27,7 @@ export class HandlerParamsFactory implements ParamsFactory {
 }
 
 function fieldOf(payload: unknown, field: string): unknown {
-  return payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[field] : undefined;
+  return payload && typeof payload === 'object'
+    ? (payload as Record<string, unknown>)[field]
+    : undefined;
 }

@@ -1,4 +1,9 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { from, type Observable, of, switchMap } from 'rxjs';
 import { ReliableKafkaBatchContext } from './reliable-kafka-batch.context';
 import { ReliableKafkaContext } from './reliable-kafka.context';

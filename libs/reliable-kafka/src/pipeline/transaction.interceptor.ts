@@ -1,4 +1,9 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { ReliableKafkaBatchContext } from './reliable-kafka-batch.context';
 import { ReliableKafkaContext } from './reliable-kafka.context';
@@ -12,7 +17,8 @@ import { ReliableKafkaContext } from './reliable-kafka.context';
 export class TransactionInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const kafka = context.switchToRpc().getContext();
-    if (!(kafka instanceof ReliableKafkaContext || kafka instanceof ReliableKafkaBatchContext)) return next.handle();
+    if (!(kafka instanceof ReliableKafkaContext || kafka instanceof ReliableKafkaBatchContext))
+      return next.handle();
     return from(
       kafka.transaction.runner.run(async (manager) => {
         kafka.bindEntityManager(manager);

@@ -42,11 +42,16 @@ describe('resolveProducerOptions', () => {
   });
 
   it('a short delivery timeout alone lowers the default request timeout instead of failing', () => {
-    expect(resolveProducerOptions({ deliveryTimeoutMs: 500 })).toMatchObject({ deliveryTimeoutMs: 500, requestTimeoutMs: 500 });
+    expect(resolveProducerOptions({ deliveryTimeoutMs: 500 })).toMatchObject({
+      deliveryTimeoutMs: 500,
+      requestTimeoutMs: 500,
+    });
   });
 
   it('allows acks 1 or in-flight 5 once idempotence is off (explicitly unsafe)', () => {
-    expect(resolveProducerOptions({ idempotent: false, acks: 1, maxInFlightRequests: 5 })).toMatchObject({
+    expect(
+      resolveProducerOptions({ idempotent: false, acks: 1, maxInFlightRequests: 5 }),
+    ).toMatchObject({
       acks: 1,
       maxInFlightRequests: 5,
     });

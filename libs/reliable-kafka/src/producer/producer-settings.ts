@@ -9,8 +9,9 @@ export const MAX_SAFE_IN_FLIGHT = 1;
 
 export type ResolvedOutboxOptions = Required<OutboxOptions>;
 
-export interface ResolvedProducerOptions
-  extends Required<Omit<ProducerOptions, 'idempotencyKey' | 'fallback' | 'outbox' | 'acks'>> {
+export interface ResolvedProducerOptions extends Required<
+  Omit<ProducerOptions, 'idempotencyKey' | 'fallback' | 'outbox' | 'acks'>
+> {
   acks: -1 | 0 | 1;
   idempotencyKey?: ProducerOptions['idempotencyKey'];
   fallback?: ProducerOptions['fallback'];
@@ -18,15 +19,26 @@ export interface ResolvedProducerOptions
 }
 
 /** Producer settings with defaults from the reference configuration; unsafe combinations rejected. */
-export function resolveProducerOptions(options: ProducerOptions | undefined): ResolvedProducerOptions {
+export function resolveProducerOptions(
+  options: ProducerOptions | undefined,
+): ResolvedProducerOptions {
   const o = options ?? {};
-  for (const name of ['deliveryTimeoutMs', 'maxInFlightRequests', 'requestTimeoutMs', 'batchSize'] as const) {
+  for (const name of [
+    'deliveryTimeoutMs',
+    'maxInFlightRequests',
+    'requestTimeoutMs',
+    'batchSize',
+  ] as const) {
     positive(o[name], `producer.${name}`);
   }
-  for (const name of ['lingerMs', 'retryBackoffMs'] as const) nonNegative(o[name], `producer.${name}`);
+  for (const name of ['lingerMs', 'retryBackoffMs'] as const)
+    nonNegative(o[name], `producer.${name}`);
   const acks = o.acks === undefined || o.acks === 'all' ? -1 : o.acks;
   if (![-1, 0, 1].includes(acks)) {
-    throw new ReliableKafkaConfigurationError('producer.acks', `"${String(o.acks)}" is not one of 'all', -1, 0, 1`);
+    throw new ReliableKafkaConfigurationError(
+      'producer.acks',
+      `"${String(o.acks)}" is not one of 'all', -1, 0, 1`,
+    );
   }
   const idempotent = o.idempotent ?? true;
   if (idempotent && acks !== -1) {
@@ -52,12 +64,18 @@ export function resolveProducerOptions(options: ProducerOptions | undefined): Re
     );
   }
   if (o.idempotencyKey !== undefined && typeof o.idempotencyKey !== 'function') {
-    throw new ReliableKafkaConfigurationError('producer.idempotencyKey', 'must be a function of the message');
+    throw new ReliableKafkaConfigurationError(
+      'producer.idempotencyKey',
+      'must be a function of the message',
+    );
   }
   if (o.fallback !== undefined && typeof o.fallback !== 'function') {
     const topic = (o.fallback as { deadLetterTopic?: unknown })?.deadLetterTopic;
     if (typeof topic !== 'string' || topic.length === 0) {
-      throw new ReliableKafkaConfigurationError('producer.fallback', 'give a function or { deadLetterTopic: string }');
+      throw new ReliableKafkaConfigurationError(
+        'producer.fallback',
+        'give a function or { deadLetterTopic: string }',
+      );
     }
   }
   return {
@@ -81,7 +99,10 @@ function resolveOutboxOptions(o: OutboxOptions | undefined): ResolvedOutboxOptio
     positive(outbox[name], `producer.outbox.${name}`);
   }
   if (outbox.tableName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(outbox.tableName)) {
-    throw new ReliableKafkaConfigurationError('producer.outbox.tableName', `"${outbox.tableName}" is not a plain table name`);
+    throw new ReliableKafkaConfigurationError(
+      'producer.outbox.tableName',
+      `"${outbox.tableName}" is not a plain table name`,
+    );
   }
   return {
     enabled: outbox.enabled ?? false,
@@ -96,12 +117,18 @@ function resolveOutboxOptions(o: OutboxOptions | undefined): ResolvedOutboxOptio
 
 function positive(value: number | undefined, setting: string): void {
   if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-    throw new ReliableKafkaConfigurationError(setting, `must be a positive integer, got ${String(value)}`);
+    throw new ReliableKafkaConfigurationError(
+      setting,
+      `must be a positive integer, got ${String(value)}`,
+    );
   }
 }
 
 function nonNegative(value: number | undefined, setting: string): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-    throw new ReliableKafkaConfigurationError(setting, `must be an integer >= 0, got ${String(value)}`);
+    throw new ReliableKafkaConfigurationError(
+      setting,
+      `must be an integer >= 0, got ${String(value)}`,
+    );
   }
 }

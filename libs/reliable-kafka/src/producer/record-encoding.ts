@@ -13,7 +13,10 @@ export function encodeValue(topic: string, value: unknown): Buffer | string | nu
   } catch (error) {
     throw new SerializationError(topic, { cause: error });
   }
-  if (json === undefined) throw new SerializationError(topic, { cause: new TypeError(`${typeof value} has no JSON form`) });
+  if (json === undefined)
+    throw new SerializationError(topic, {
+      cause: new TypeError(`${typeof value} has no JSON form`),
+    });
   return json;
 }
 
@@ -51,6 +54,7 @@ export function identityHeaders(
 }
 
 export function encodedSize(key: unknown, value: unknown): number {
-  const size = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
+  const size = (v: unknown) =>
+    v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer);
   return size(key) + size(value);
 }

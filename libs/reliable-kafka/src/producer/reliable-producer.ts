@@ -5,7 +5,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { DeliveryTimeoutError } from '../errors/delivery.errors';
 import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
 import type { OutgoingRecord } from '../kafka/kafka-port';
@@ -72,7 +79,9 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
    */
   onApplicationBootstrap(): void {
     if (this.settings.outbox.enabled) {
-      this.connect().catch((error: unknown) => this.logger.warn(`producer not connected yet: ${String(error)}`));
+      this.connect().catch((error: unknown) =>
+        this.logger.warn(`producer not connected yet: ${String(error)}`),
+      );
     }
   }
 
@@ -100,7 +109,10 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
    * is acknowledged or has failed for good. Failures are also reported through the
    * `produce-failed` event and the fallback, so an unobserved promise never hides one.
    */
-  sendAsync(topic: string, messages: ProducerMessage | ProducerMessage[]): Promise<RecordMetadata>[] {
+  sendAsync(
+    topic: string,
+    messages: ProducerMessage | ProducerMessage[],
+  ): Promise<RecordMetadata>[] {
     const promises = this.enqueue(topic, Array.isArray(messages) ? messages : [messages]);
     for (const p of promises) p.catch(() => undefined);
     return promises;
@@ -110,7 +122,8 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   async flush(): Promise<void> {
     for (const topic of [...this.queues.keys()]) this.drainTopic(topic);
     await Promise.allSettled([...this.queues.values()].map((q) => q.inFlight));
-    if ([...this.queues.values()].some((q) => q.waiting.length > 0 || q.inFlight)) await this.flush();
+    if ([...this.queues.values()].some((q) => q.waiting.length > 0 || q.inFlight))
+      await this.flush();
   }
 
   /** @internal run before the producer closes (the outbox relay stops publishing first). */
@@ -146,11 +159,19 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     return promises;
   }
 
-  private enqueueOne(topic: string, message: ProducerMessage, spanContext: ReturnType<typeof context.active>): Promise<RecordMetadata> {
+  private enqueueOne(
+    topic: string,
+    message: ProducerMessage,
+    spanContext: ReturnType<typeof context.active>,
+  ): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new ProducerClosedError(topic));
     let pending: Pending;
     try {
-      const { idempotencyKey, messageId, headers } = identityHeaders(topic, message, this.settings.idempotencyKey);
+      const { idempotencyKey, messageId, headers } = identityHeaders(
+        topic,
+        message,
+        this.settings.idempotencyKey,
+      );
       const carrier: Record<string, string> = {};
       propagation.inject(spanContext, carrier);
       const record: OutgoingRecord = {
@@ -160,12 +181,21 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
         partition: message.partition,
       };
       const promise = new Promise<RecordMetadata>((resolve, reject) => {
-        pending = { record, message, idempotencyKey, messageId, enqueuedAt: Date.now(), resolve, reject };
+        pending = {
+          record,
+          message,
+          idempotencyKey,
+          messageId,
+          enqueuedAt: Date.now(),
+          resolve,
+          reject,
+        };
       });
       const queue = this.queue(topic);
       queue.waiting.push(pending!);
       if (queue.waiting.length >= this.settings.batchSize) this.drainTopic(topic);
-      else if (!queue.timer) queue.timer = setTimeout(() => this.drainTopic(topic), this.settings.lingerMs);
+      else if (!queue.timer)
+        queue.timer = setTimeout(() => this.drainTopic(topic), this.settings.lingerMs);
       return promise;
     } catch (error) {
       const typed = classifyProducerError(error, topic);
@@ -244,11 +274,17 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
         messages.map((m) => ({
           key: m.key ?? null,
           value: encodeValue(topic, m.value),
-          headers: { ...m.headers, 'rk-produce-topic': topic, 'rk-produce-error': `${(error as { code?: string }).code ?? error.name}: ${error.message}` },
+          headers: {
+            ...m.headers,
+            'rk-produce-topic': topic,
+            'rk-produce-error': `${(error as { code?: string }).code ?? error.name}: ${error.message}`,
+          },
         })),
       );
     } catch (fallbackError) {
-      this.logger.error(`fallback for ${messages.length} record(s) to "${topic}" failed: ${String(fallbackError)}`);
+      this.logger.error(
+        `fallback for ${messages.length} record(s) to "${topic}" failed: ${String(fallbackError)}`,
+      );
     }
   }
 
@@ -260,7 +296,10 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
       return await Promise.race([
         this.connect(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)), this.settings.deliveryTimeoutMs);
+          timer = setTimeout(
+            () => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)),
+            this.settings.deliveryTimeoutMs,
+          );
         }),
       ]);
     } finally {
@@ -272,7 +311,10 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
       const client = new KafkajsProducerClient(
-        createKafkaClient({ ...this.options.client, clientId: `${this.options.client.clientId ?? 'reliable-kafka'}-producer` }),
+        createKafkaClient({
+          ...this.options.client,
+          clientId: `${this.options.client.clientId ?? 'reliable-kafka'}-producer`,
+        }),
         this.settings,
       );
       try {
@@ -289,7 +331,11 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-function endSpanWhenSettled(span: Span, promises: Promise<RecordMetadata>[], single?: Promise<RecordMetadata>): void {
+function endSpanWhenSettled(
+  span: Span,
+  promises: Promise<RecordMetadata>[],
+  single?: Promise<RecordMetadata>,
+): void {
   Promise.allSettled(promises).then((results) => {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

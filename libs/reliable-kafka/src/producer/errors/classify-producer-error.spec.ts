@@ -13,7 +13,10 @@ describe('classifyProducerError', () => {
     expect(bare.code).toBe('RK_RECORD_TOO_LARGE');
     // As kafkajs's retrier wraps it: new KafkaJSNonRetriableError(e, { cause: e.cause || e })
     const inner = protocolError('MESSAGE_TOO_LARGE', false);
-    const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error; // typings omit the 2nd arg
+    const Wrapper = KafkaJSNonRetriableError as unknown as new (
+      e: Error,
+      o: { cause: Error },
+    ) => Error; // typings omit the 2nd arg
     const wrapped = new Wrapper(inner, { cause: inner });
     expect(classifyProducerError(wrapped, 't')).toBeInstanceOf(RecordTooLargeError);
   });
@@ -25,15 +28,20 @@ describe('classifyProducerError', () => {
   });
 
   it('maps retriable errors that escaped the retries to DeliveryTimeoutError', () => {
-    expect(classifyProducerError(protocolError('LEADER_NOT_AVAILABLE', true), 't')).toBeInstanceOf(DeliveryTimeoutError);
+    expect(classifyProducerError(protocolError('LEADER_NOT_AVAILABLE', true), 't')).toBeInstanceOf(
+      DeliveryTimeoutError,
+    );
   });
 
   it('a connection failure wrapped as non-retriable by nested kafkajs retriers is still a DeliveryTimeoutError', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
-    const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error;
-    expect(classifyProducerError(new Wrapper(refused, { cause: refused }), 't', undefined, 5_000)).toBeInstanceOf(
-      DeliveryTimeoutError,
-    );
+    const Wrapper = KafkaJSNonRetriableError as unknown as new (
+      e: Error,
+      o: { cause: Error },
+    ) => Error;
+    expect(
+      classifyProducerError(new Wrapper(refused, { cause: refused }), 't', undefined, 5_000),
+    ).toBeInstanceOf(DeliveryTimeoutError);
   });
 
   it('keeps typed errors as they are', () => {

@@ -1,6 +1,10 @@
 import { DeliveryTimeoutError } from '../../errors/delivery.errors';
 import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
-import { isKafkaNonRetriable, isTransientKafkaError, kafkaErrorType } from '../../kafka/kafkajs-client';
+import {
+  isKafkaNonRetriable,
+  isTransientKafkaError,
+  kafkaErrorType,
+} from '../../kafka/kafkajs-client';
 import { ProducerFatalError, RecordTooLargeError } from './producer.errors';
 
 /**
@@ -20,7 +24,8 @@ export function classifyProducerError(
   if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
     return new RecordTooLargeError(topic, sizeBytes, { cause: error });
   }
-  if (isTransientKafkaError(error)) return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
+  if (isTransientKafkaError(error))
+    return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
   if (isKafkaNonRetriable(error)) return new ProducerFatalError(topic, { cause: error });
   // A retriable error that still escaped the client's own retries: the delivery budget is spent.
   return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });

@@ -8,7 +8,10 @@ export class SerializationError extends ReliableKafkaError {
     readonly topic: string,
     options?: { cause?: unknown },
   ) {
-    super(`A message for "${topic}" could not be serialized: ${String((options?.cause as Error)?.message ?? options?.cause)}`, options);
+    super(
+      `A message for "${topic}" could not be serialized: ${String((options?.cause as Error)?.message ?? options?.cause)}`,
+      options,
+    );
   }
 }
 
@@ -36,7 +39,10 @@ export class ProducerFatalError extends ReliableKafkaError {
     readonly topic: string,
     options?: { cause?: unknown },
   ) {
-    super(`Records to "${topic}" failed: ${String((options?.cause as Error)?.message ?? options?.cause)}`, options);
+    super(
+      `Records to "${topic}" failed: ${String((options?.cause as Error)?.message ?? options?.cause)}`,
+      options,
+    );
   }
 }
 

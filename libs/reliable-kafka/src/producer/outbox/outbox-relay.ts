@@ -77,7 +77,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const outcome = await Promise.race([this.loop, timeout]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn(`relay round still running after ${this.settings.drainTimeoutMs} ms; its rows stay pending and are republished later`);
+      this.logger.warn(
+        `relay round still running after ${this.settings.drainTimeoutMs} ms; its rows stay pending and are republished later`,
+      );
     }
     this.loop = undefined;
   }
@@ -107,7 +109,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const published = await this.publishPending();
         if (published >= this.settings.batchSize) pause = 0;
       } catch (error) {
-        this.logger.warn(`relay round failed, retrying in ${this.settings.retryDelayMs} ms: ${String(error)}`);
+        this.logger.warn(
+          `relay round failed, retrying in ${this.settings.retryDelayMs} ms: ${String(error)}`,
+        );
         pause = this.settings.retryDelayMs;
       }
       if (pause > 0 && this.running) {
@@ -123,7 +127,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async round(manager: EntityManager, dialect: OutboxDialect): Promise<{ published: number; failure?: unknown }> {
+  private async round(
+    manager: EntityManager,
+    dialect: OutboxDialect,
+  ): Promise<{ published: number; failure?: unknown }> {
     const table = dialect.quote(this.settings.tableName);
     const raw: Record<string, unknown>[] = await manager.query(
       `SELECT id, topic, message_key, payload, payload_encoding, headers, idempotency_key, message_id FROM ${table} ` +
@@ -163,7 +170,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * Drops rows of a key whose earliest unsent row is not in this batch (another relay holds it):
    * publishing them now would overtake it.
    */
-  private async keepKeyOrder(manager: EntityManager, dialect: OutboxDialect, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  private async keepKeyOrder(
+    manager: EntityManager,
+    dialect: OutboxDialect,
+    rows: OutboxRow[],
+  ): Promise<OutboxRow[]> {
     const keys = [...new Set(rows.map((r) => r.messageKey).filter((k): k is string => k !== null))];
     if (keys.length === 0) return rows;
     const firsts: Array<{ message_key: string; first_id: unknown }> = await manager.query(
@@ -172,7 +183,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       keys,
     );
     const ours = new Set(rows.map((r) => r.id));
-    const blocked = new Set(firsts.filter((f) => !ours.has(String(f.first_id))).map((f) => f.message_key));
+    const blocked = new Set(
+      firsts.filter((f) => !ours.has(String(f.first_id))).map((f) => f.message_key),
+    );
     return rows.filter((r) => r.messageKey === null || !blocked.has(r.messageKey));
   }
 }
@@ -180,7 +193,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 function toMessage(row: OutboxRow): ProducerMessage {
   return {
     key: row.messageKey,
-    value: row.payload === null ? null : row.payloadEncoding === 'base64' ? Buffer.from(row.payload, 'base64') : row.payload,
+    value:
+      row.payload === null
+        ? null
+        : row.payloadEncoding === 'base64'
+          ? Buffer.from(row.payload, 'base64')
+          : row.payload,
     headers: row.headers,
     idempotencyKey: row.idempotencyKey,
   };

@@ -14,7 +14,8 @@ export function toOutboxRow(raw: Record<string, unknown>): OutboxRow {
   return {
     id: String(raw.id),
     topic: String(raw.topic),
-    messageKey: raw.message_key === null || raw.message_key === undefined ? null : String(raw.message_key),
+    messageKey:
+      raw.message_key === null || raw.message_key === undefined ? null : String(raw.message_key),
     payload: raw.payload === null || raw.payload === undefined ? null : String(raw.payload),
     payloadEncoding: raw.payload_encoding === 'base64' ? 'base64' : 'utf8',
     headers: JSON.parse(String(raw.headers ?? '{}')) as Record<string, string>,

@@ -10,7 +10,11 @@ export function outboxDialect(type: string): OutboxDialect {
   switch (type) {
     case 'postgres':
       return {
-        quote: (id) => id.split('.').map((p) => `"${p}"`).join('.'),
+        quote: (id) =>
+          id
+            .split('.')
+            .map((p) => `"${p}"`)
+            .join('.'),
         placeholder: (n) => `$${n}`,
         lockClause: 'FOR UPDATE SKIP LOCKED',
       };
@@ -18,7 +22,11 @@ export function outboxDialect(type: string): OutboxDialect {
     case 'mariadb':
       // MySQL 8.0+ and MariaDB 10.6+ support SKIP LOCKED.
       return {
-        quote: (id) => id.split('.').map((p) => `\`${p}\``).join('.'),
+        quote: (id) =>
+          id
+            .split('.')
+            .map((p) => `\`${p}\``)
+            .join('.'),
         placeholder: () => '?',
         lockClause: 'FOR UPDATE SKIP LOCKED',
       };

@@ -13,7 +13,10 @@ export function createOutboxTableMigration(
     name = `CreateReliableKafkaOutboxTable1764400000000`;
 
     async up(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.createTable(outboxTable(tableName, queryRunner.connection.options.type), true);
+      await queryRunner.createTable(
+        outboxTable(tableName, queryRunner.connection.options.type),
+        true,
+      );
       await queryRunner.createIndex(tableName, outboxPendingIndex(tableName));
     }
 

@@ -65,7 +65,9 @@ export class OutboxService implements OnModuleInit {
     message: ProducerMessage,
   ): Promise<OutboxEntry> {
     const manager =
-      target instanceof ReliableKafkaContext || target instanceof ReliableKafkaBatchContext ? target.entityManager : target;
+      target instanceof ReliableKafkaContext || target instanceof ReliableKafkaBatchContext
+        ? target.entityManager
+        : target;
     if (!manager.queryRunner?.isTransactionActive) {
       throw new ReliableKafkaConfigurationError(
         'outbox',
@@ -73,11 +75,26 @@ export class OutboxService implements OnModuleInit {
       );
     }
     const dialect = this.getDialect(manager.connection.options.type);
-    const { idempotencyKey, messageId, headers } = identityHeaders(topic, message, this.settings.idempotencyKey);
+    const { idempotencyKey, messageId, headers } = identityHeaders(
+      topic,
+      message,
+      this.settings.idempotencyKey,
+    );
     const value = encodeValue(topic, message.value);
-    const stringHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.toString()]));
+    const stringHeaders = Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [k, v.toString()]),
+    );
     const key = message.key === undefined || message.key === null ? null : message.key.toString();
-    const columns = ['topic', 'message_key', 'payload', 'payload_encoding', 'headers', 'idempotency_key', 'message_id', 'created_at'];
+    const columns = [
+      'topic',
+      'message_key',
+      'payload',
+      'payload_encoding',
+      'headers',
+      'idempotency_key',
+      'message_id',
+      'created_at',
+    ];
     const params = [
       topic,
       key,
