@@ -1,0 +1,121 @@
+/**
+ * Where a broker lives on disk and what it records there. Everything is under `<repo>/.kafka/`
+ * (git-ignored):
+ *   lib/            the classpath, filled once by Maven (marker: lib/.installed.json; kafka-jars.ts)
+ *   data/           default log.dirs (topic data and the KRaft metadata log)
+ *   server.properties, broker.log, state.json (pid, ports, data dir, cluster id)
+ *
+ * `{ home }` names a separate broker kept in that folder instead (own state.json, config, log,
+ * data and ports; only the jars are shared), e.g. the fault suite's (test/faults).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The one place that knows where the repository is; every other path derives from it. */
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const TOOLS_DIR = path.join(REPO_ROOT, 'tools', 'kafka');
+
+export const KAFKA_HOME = path.join(REPO_ROOT, '.kafka');
+export const BROKER_LOG = path.join(KAFKA_HOME, 'broker.log');
+export const DEFAULT_DATA_DIR = path.join(KAFKA_HOME, 'data');
+
+/**
+ * Where one broker keeps its state. The default is `.kafka/`; `{ home }` gives a separate broker
+ * (own state.json, config, log, data and ports) that shares only the jars, e.g. for fault tests
+ * that kill and restart a broker nobody else uses.
+ */
+export interface BrokerPaths {
+  home: string;
+  stateFile: string;
+  startLock: string;
+  configFile: string;
+  brokerLog: string;
+  dataDir: string;
+}
+
+/** Options naming which broker: without `home`, the default one in `.kafka/`. */
+export interface BrokerHomeOptions {
+  home?: string;
+}
+
+export function brokerPaths(home?: string): BrokerPaths {
+  const dir = home ? path.resolve(home) : KAFKA_HOME;
+  return {
+    home: dir,
+    stateFile: path.join(dir, 'state.json'),
+    startLock: path.join(dir, 'start.lock'),
+    configFile: path.join(dir, 'server.properties'),
+    brokerLog: path.join(dir, 'broker.log'),
+    dataDir: path.join(dir, 'data'),
+  };
+}
+
+/** What state.json records: enough to find, verify, stop or restart (same ports, same data). */
+export interface BrokerState {
+  pid: number;
+  port: number;
+  controllerPort: number;
+  brokers: string;
+  dataDir: string;
+  configPath: string;
+  clusterId: string;
+  version: string;
+  metadataVersion?: string;
+  startedAt: string;
+}
+
+export function readState(p: BrokerPaths): BrokerState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(p.stateFile, 'utf8')) as BrokerState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(p: BrokerPaths, state: BrokerState): void {
+  const tmp = `${p.stateFile}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(tmp, p.stateFile); // atomic: readers never see half a file
+}
+
+export function removeState(p: BrokerPaths): void {
+  fs.rmSync(p.stateFile, { force: true });
+}
+
+/** Tail of the broker log (reads at most its last 256 KiB). */
+function readLogTail(brokerLog: string): string {
+  try {
+    const fd = fs.openSync(brokerLog, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const length = Math.min(size, 256 * 1024);
+      const buf = Buffer.alloc(length);
+      fs.readSync(fd, buf, 0, length, size - length);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * For error messages: the ERROR and "Caused by" lines of the latest launch (the root cause is
+ * usually far above the end, before pages of stack traces and shutdown noise), then the last
+ * lines of the log.
+ */
+export function brokerLogTail(lines = 30, opts: BrokerHomeOptions = {}): string {
+  const brokerLog = brokerPaths(opts.home).brokerLog;
+  const text = readLogTail(brokerLog);
+  if (!text) return `(nothing in ${brokerLog})`;
+  const lastRun = text.slice(Math.max(0, text.lastIndexOf('\n==== ')));
+  const errors = [
+    ...new Set(lastRun.split('\n').filter((l) => /\] (ERROR|FATAL) |^Caused by: /.test(l))),
+  ].slice(0, 10);
+  const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
+  return (
+    (errors.length ? `Errors:\n${errors.join('\n')}\n` : '') +
+    `Last ${lines} lines of ${brokerLog}:\n${tail}`
+  );
+}
