@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
-import { backoffDelay } from '../failure/backoff';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { msUntilDue, originOf, priorAttempts } from '../failure/retry-topics';
-import { classifyError, isDatabaseUnavailable } from '../failure/error-classifier';
+import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
@@ -20,12 +19,9 @@ import type { KafkaMessageRecord } from './kafka-message-record';
  */
 export type DeliveryResult = { kind: 'finished' } | { kind: 'retry'; delayMs: number };
 
-/** Back-off exponent cap for waits without an attempt limit (database down, dead-letter topic down). */
-const OUTAGE_BACKOFF_CAP = 8;
-
 /**
  * One delivery of one record to one handler: decode, key, the interceptor chain (transaction,
- * dedup insert, handler), then the decision after a failure: retry later, or dead-letter.
+ * dedup insert, handler); after a failure it carries out the failure policy's decision.
  */
 export class MessageProcessor {
   private readonly logger = new Logger('ReliableKafka');
@@ -76,41 +72,48 @@ export class MessageProcessor {
       else this.events.emit('processed', { ...event, durationMs: Date.now() - started });
       return { kind: 'finished' };
     } catch (error) {
-      if (isDatabaseUnavailable(error)) {
-        // The message is not at fault: wait for the database, without an attempt limit.
-        const delayMs = backoffDelay(handler.retry.backoff, Math.min(attempt, OUTAGE_BACKOFF_CAP));
-        this.events.emit('retry', { ...event, error, delayMs, reason: 'database-unavailable' });
-        this.logger.warn(
-          `${where(record)} ${handler.id}: database unavailable (${describe(error)}); retrying in ${delayMs} ms`,
-        );
-        return { kind: 'retry', delayMs };
-      }
-      state.failures++;
-      const retriable = classifyError(error, handler.retry) === 'retriable';
-      const retryDelays = handler.retry.topics?.delaysMs;
-      if (retryDelays) {
-        if (retriable && earlierAttempts < retryDelays.length) {
-          state.retryTopicMove = {
-            attempts: earlierAttempts + 1,
-            delayMs: retryDelays[earlierAttempts],
+      const decision = decideAfterFailure(
+        {
+          error,
+          attempt,
+          earlierAttempts,
+          failuresBefore: state.failures,
+          msSinceFirstTry: Date.now() - state.firstTryAt,
+        },
+        handler.retry,
+      );
+      // Database outages do not count against the attempt limit: the message is not at fault.
+      if (decision.kind !== 'wait-for-database') state.failures++;
+      switch (decision.kind) {
+        case 'wait-for-database':
+          this.events.emit('retry', {
+            ...event,
             error,
-          };
+            delayMs: decision.delayMs,
+            reason: 'database-unavailable',
+          });
+          this.logger.warn(
+            `${where(record)} ${handler.id}: database unavailable (${describe(error)}); retrying in ${decision.delayMs} ms`,
+          );
+          return { kind: 'retry', delayMs: decision.delayMs };
+        case 'retry':
+          this.events.emit('retry', {
+            ...event,
+            error,
+            delayMs: decision.delayMs,
+            reason: 'handler',
+          });
+          this.logger.warn(
+            `${where(record)} ${handler.id}: attempt ${attempt} failed (${describe(error)}); retrying in ${decision.delayMs} ms`,
+          );
+          return { kind: 'retry', delayMs: decision.delayMs };
+        case 'retry-topic':
+          state.retryTopicMove = { attempts: decision.attempts, delayMs: decision.delayMs, error };
           return this.moveToRetryTopic(record, handler, state, event.idempotencyKey);
-        }
-        state.deadLetter = { error, attempts: attempt };
-        return this.deadLetter(record, handler, state, event.idempotencyKey);
+        case 'dead-letter':
+          state.deadLetter = { error, attempts: decision.attempts };
+          return this.deadLetter(record, handler, state, event.idempotencyKey);
       }
-      const delayMs = backoffDelay(handler.retry.backoff, state.failures);
-      const withinTime = Date.now() + delayMs - state.firstTryAt <= handler.retry.maxTotalMs;
-      if (retriable && state.failures < handler.retry.maxAttempts && withinTime) {
-        this.events.emit('retry', { ...event, error, delayMs, reason: 'handler' });
-        this.logger.warn(
-          `${where(record)} ${handler.id}: attempt ${attempt} failed (${describe(error)}); retrying in ${delayMs} ms`,
-        );
-        return { kind: 'retry', delayMs };
-      }
-      state.deadLetter = { error, attempts: attempt };
-      return this.deadLetter(record, handler, state, event.idempotencyKey);
     }
   }
 
@@ -188,10 +191,7 @@ export class MessageProcessor {
       return { kind: 'finished' };
     } catch (publishError) {
       state.deadLetterFailures++;
-      const backoffMs = backoffDelay(
-        handler.retry.backoff,
-        Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP),
-      );
+      const backoffMs = outageDelay(handler.retry.backoff, state.deadLetterFailures);
       this.logger.error(
         `${where(record)} ${handler.id}: moving to a retry topic failed (${describe(publishError)}); offset not committed, retrying in ${backoffMs} ms`,
       );
@@ -224,10 +224,7 @@ export class MessageProcessor {
       });
     } catch (publishError) {
       state.deadLetterFailures++;
-      const delayMs = backoffDelay(
-        handler.retry.backoff,
-        Math.min(state.deadLetterFailures, OUTAGE_BACKOFF_CAP),
-      );
+      const delayMs = outageDelay(handler.retry.backoff, state.deadLetterFailures);
       this.events.emit('dead-letter-failed', { ...event, error: publishError, deadLetterTopic });
       this.logger.error(
         `${where(record)} ${handler.id}: writing to dead-letter topic ${deadLetterTopic} failed (${describe(publishError)}); offset not committed, retrying in ${delayMs} ms`,

@@ -1,0 +1,81 @@
+import { backoffDelay } from './backoff';
+import { classifyError, isDatabaseUnavailable } from './error-classifier';
+import type { BackoffOptions, RetryOptions } from './retry.options';
+
+/** A handler's retry settings with their defaults applied. */
+export type ResolvedRetry = Required<Pick<RetryOptions, 'maxAttempts' | 'maxTotalMs'>> &
+  RetryOptions & { backoff: BackoffOptions };
+
+/** Back-off exponent cap for waits without an attempt limit (database down, a topic unwritable). */
+const OUTAGE_BACKOFF_CAP = 8;
+
+/** What is known about a failed delivery when its fate is decided. */
+export interface FailedDelivery {
+  error: unknown;
+  /** This delivery's attempt number, attempts on earlier retry topics included. */
+  attempt: number;
+  /** Attempts the record took before it reached the topic it is read from (0 on its source). */
+  earlierAttempts: number;
+  /** Handler failures of this record on this topic before this one (database outages excluded). */
+  failuresBefore: number;
+  /** Time since the first delivery of this record on this topic. */
+  msSinceFirstTry: number;
+}
+
+/**
+ * `wait-for-database`: the database, not the message, is at fault; retry without an attempt
+ * limit. `retry`: deliver the record again after `delayMs` (blocking retry, 0 is at once).
+ * `retry-topic`: move the record to its next retry topic. `dead-letter`: retrying cannot help or
+ * the attempts ran out. Nothing here drops a record: each branch ends in a commit only once the
+ * record is written elsewhere.
+ */
+export type FailureDecision =
+  | { kind: 'wait-for-database'; delayMs: number }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'retry-topic'; attempts: number; delayMs: number }
+  | { kind: 'dead-letter'; attempts: number };
+
+/**
+ * The decision after a delivery failed. Keyed on the error's classification (classifyError):
+ * an error classified non-retriable is dead-lettered whichever mode of retries is on.
+ */
+export function decideAfterFailure(
+  failed: FailedDelivery,
+  retry: ResolvedRetry,
+  random: () => number = Math.random,
+): FailureDecision {
+  const { error, attempt, earlierAttempts } = failed;
+  if (isDatabaseUnavailable(error)) {
+    return { kind: 'wait-for-database', delayMs: outageDelay(retry.backoff, attempt, random) };
+  }
+  const retriable = classifyError(error, retry) === 'retriable';
+  const retryDelays = retry.topics?.delaysMs;
+  if (retryDelays) {
+    if (retriable && earlierAttempts < retryDelays.length) {
+      return {
+        kind: 'retry-topic',
+        attempts: earlierAttempts + 1,
+        delayMs: retryDelays[earlierAttempts],
+      };
+    }
+    return { kind: 'dead-letter', attempts: attempt };
+  }
+  const failures = failed.failuresBefore + 1;
+  const delayMs = backoffDelay(retry.backoff, failures, random);
+  const withinTime = failed.msSinceFirstTry + delayMs <= retry.maxTotalMs;
+  if (retriable && failures < retry.maxAttempts && withinTime) return { kind: 'retry', delayMs };
+  return { kind: 'dead-letter', attempts: attempt };
+}
+
+/**
+ * The wait before trying again something that fails for reasons outside the message (database
+ * down, dead-letter or retry topic unwritable): growing with `failures` but capped, since there
+ * is no attempt limit.
+ */
+export function outageDelay(
+  backoff: BackoffOptions,
+  failures: number,
+  random: () => number = Math.random,
+): number {
+  return backoffDelay(backoff, Math.min(failures, OUTAGE_BACKOFF_CAP), random);
+}
