@@ -3,25 +3,12 @@ import { PARAM_ARGS_METADATA } from '@nestjs/microservices/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ExternalContextCreator } from '@nestjs/core/helpers/external-context-creator';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { resolvePayloadDecoder } from '../decoding/payload-decoder';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import { retryTopicName } from '../failure/retry-topics';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
-import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
-import {
-  checkMaxRecords,
-  resolveProcessing,
-  resolveRetry,
-} from '../reliable-kafka.options-resolver';
-import {
-  DEFAULT_BATCH_TRANSACTION_RECORDS,
-  type ProcessingOptions,
-} from '../consumer/processing.options';
 import type { HandlerDefinition } from './handler-definition';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
-
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+import { resolveHandlerSettings } from './handler-settings';
 
 /**
  * Finds every `@AtLeastOnceHandler` method of the application's providers at bootstrap and wraps
@@ -70,44 +57,18 @@ export class HandlerExplorer {
         'the provider is request- or transient-scoped; handlers must live in singleton providers',
       );
     }
-    const topics = Array.isArray(own.topics) ? own.topics : [own.topics];
-    if (topics.length === 0 || topics.some((t) => typeof t !== 'string' || !TOPIC_NAME.test(t))) {
-      throw new ReliableKafkaConfigurationError(
-        `@AtLeastOnceHandler on ${location}: topics`,
-        `${JSON.stringify(own.topics)} is not a topic name or a list of them`,
-      );
-    }
-    const defaults = options.handlerDefaults ?? {};
-    const deadLetter = { ...defaults.deadLetter, ...own.deadLetter };
-    const dlqTopic = deadLetter.topic;
     const method = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
-    const retry = resolveRetry(
-      own.retry,
-      defaults.retry,
-      `@AtLeastOnceHandler on ${location}: retry`,
-    );
-    const retryTopics = topics.flatMap((source) =>
-      (retry.topics?.delaysMs ?? []).map((_, i) => ({
-        topic: retryTopicName(source, i + 1),
-        source,
-      })),
+    const settings = resolveHandlerSettings(
+      {
+        location,
+        own,
+        batch: this.accessor.batchSettings(method),
+        idempotency: this.accessor.idempotentOptions(method),
+      },
+      options,
     );
     return {
-      id: own.id ?? location,
-      groupId: own.groupId ?? options.consumer.groupId,
-      topics,
-      fromBeginning: own.fromBeginning ?? defaults.fromBeginning ?? true,
-      retry,
-      retryTopics,
-      deadLetterTopic:
-        typeof dlqTopic === 'function'
-          ? dlqTopic
-          : (source) => dlqTopic ?? `${source}${DEFAULT_DEAD_LETTER_SUFFIX}`,
-      createDeadLetterTopic: deadLetter.createTopic ?? true,
-      decode: resolvePayloadDecoder(own.decoder ?? defaults.decoder),
-      processing: this.processingOf(method, location, own.processing ?? defaults.processing),
-      kind: this.accessor.batchSettings(method) ? 'batch' : 'record',
-      idempotency: this.accessor.idempotentOptions(method) ?? {},
+      ...settings,
       invoke: this.externalContextCreator.create(
         instance,
         method,
@@ -119,24 +80,6 @@ export class HandlerExplorer {
         { guards: true, interceptors: true, filters: true },
         'rpc',
       ),
-      location,
-    };
-  }
-
-  private processingOf(
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-    method: Function,
-    location: string,
-    processing: ProcessingOptions | undefined,
-  ): ProcessingOptions {
-    const batch = this.accessor.batchSettings(method);
-    if (!batch)
-      return resolveProcessing(processing, `@AtLeastOnceHandler on ${location}: processing`);
-    // A batch handler is called with runs of records: batch transactions are its only mode.
-    checkMaxRecords(batch.maxRecords, `@AtLeastOnceBatchHandler on ${location}: maxRecords`);
-    return {
-      mode: 'batch-transaction',
-      maxRecords: batch.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS,
     };
   }
 
