@@ -61,6 +61,7 @@ export type { HandlerStats } from './observability/delivery-stats';
 export { ReliableKafkaError } from './errors/reliable-kafka.error';
 export { ReliableKafkaConfigurationError } from './errors/configuration.error';
 export { DeliveryTimeoutError } from './errors/delivery.errors';
+export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   MissingIdempotencyKeyError,
   NonRetriableError,

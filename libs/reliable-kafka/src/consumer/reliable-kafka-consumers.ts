@@ -16,6 +16,7 @@ import { createDedupTableMigration } from '../dedup/dedup-table.migration';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { HandlerExplorer } from '../discovery/handler.explorer';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
@@ -80,8 +81,7 @@ export class ReliableKafkaConsumers
 
   /** @internal the reliable sender of dead-letter writes and replays; exists once started. */
   recordSender(): RecordSender {
-    if (!this.sender)
-      throw new Error('ReliableKafka consumers are not started: nothing can be sent yet');
+    if (!this.sender) throw new ConsumersNotStartedError();
     return this.sender;
   }
 

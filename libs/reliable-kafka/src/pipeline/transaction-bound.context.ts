@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { NoOpenTransactionError } from '../errors/lifecycle.errors';
 
 /**
  * The part of a handler's `@Ctx()` that gives it the library's transaction: bound by the
@@ -11,11 +12,7 @@ export abstract class TransactionBoundContext {
 
   /** The transaction's EntityManager: every write through it commits or rolls back with the dedup records. */
   get entityManager(): EntityManager {
-    if (!this.manager) {
-      throw new Error(
-        `No transaction is open for handler ${this.handlerId}: the EntityManager exists only while the handler runs`,
-      );
-    }
+    if (!this.manager) throw new NoOpenTransactionError(this.handlerId);
     return this.manager;
   }
 
