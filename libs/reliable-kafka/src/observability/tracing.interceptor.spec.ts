@@ -1,17 +1,21 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
-import { trace } from '@opentelemetry/api';
+import { context, propagation, type Span, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import { TracingInterceptor } from './tracing.interceptor';
 
+// The producer's span, as a W3C traceparent header on the record.
+const PRODUCER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const record = {
   topic: 't',
   partition: 0,
   offset: '7',
   key: null,
   value: null,
-  headers: {},
+  headers: { traceparent: `00-${PRODUCER_TRACE_ID}-00f067aa0ba902b7-01` },
   timestamp: '0',
 } as unknown as KafkaMessageRecord;
 const contextOf = (rpcContext: unknown) =>
@@ -21,18 +25,49 @@ const kafka = () => new ReliableKafkaContext(record, {}, 'h', 'g', 'k', 1, {} as
 describe('TracingInterceptor without an OpenTelemetry SDK', () => {
   const interceptor = new TracingInterceptor();
 
-  it('passes the result through, inside a non-recording span', async () => {
-    let recording: boolean | undefined;
+  // An app's context manager and propagator, but no tracer provider: the API's tracer hands out
+  // non-recording spans. Without a context manager no span is ever active, and the test below
+  // could not tell a missing span from a non-recording one.
+  const contextManager = new AsyncLocalStorageContextManager();
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  });
+  afterAll(() => {
+    context.disable();
+    propagation.disable();
+  });
+
+  it("passes the result through, inside a non-recording span in the producer's trace", async () => {
+    // The spans the interceptor starts, from the API's own (no-op) tracer.
+    const started: Span[] = [];
+    const getTracer = trace.getTracer.bind(trace);
+    const spy = jest.spyOn(trace, 'getTracer').mockImplementation((name, version) => {
+      const tracer = getTracer(name, version);
+      return {
+        startSpan: (...args: Parameters<Tracer['startSpan']>) => {
+          const span = tracer.startSpan(...args);
+          started.push(span);
+          return span;
+        },
+        startActiveSpan: tracer.startActiveSpan.bind(tracer),
+      } as Tracer;
+    });
+    let active: Span | undefined;
     const next: CallHandler = {
       handle: () => {
-        recording = trace.getActiveSpan()?.isRecording();
+        active = trace.getActiveSpan();
         return of('done');
       },
     };
     await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).resolves.toBe(
       'done',
     );
-    expect(recording).not.toBe(true);
+    spy.mockRestore();
+    expect(started).toHaveLength(1);
+    expect(active).toBe(started[0]);
+    expect(active?.isRecording()).toBe(false);
+    expect(active?.spanContext().traceId).toBe(PRODUCER_TRACE_ID);
   });
 
   it('passes errors through unchanged', async () => {
