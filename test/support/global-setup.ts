@@ -1,5 +1,10 @@
 import { startBroker } from '../../tools/kafka/kafka-broker';
-import { describeDatabases, ensureDatabases } from './db/ensure-databases';
+import {
+  describeDatabases,
+  ensureDatabases,
+  mariadbUnavailableReason,
+} from './db/ensure-databases';
+import { mariadbSkipLine } from './db/mariadb-requirement';
 import { dropStaleTestDatabases } from './db/test-database';
 
 /**
@@ -21,8 +26,10 @@ export default async function globalSetup(): Promise<void> {
         `(from the broker's DescribeFeatures API) at ${broker.brokers} (${broker.started ? 'started for this run' : 'already running'})`,
     );
   }
-  await ensureDatabases();
+  const databases = await ensureDatabases();
   console.log(`[test services] ${describeDatabases()}`);
+  const skipped = mariadbSkipLine(databases.mariadb !== null, mariadbUnavailableReason(databases));
+  if (skipped) console.log(`[test services] ${skipped}`);
   // Databases of runs that crashed before their teardown (older than a few hours).
   await dropStaleTestDatabases();
   process.env.RK_TEST_SERVICES_READY = '1';

@@ -6,7 +6,8 @@
  * this machine, (a) start the Debian cluster with pg_ctlcluster, else (b) init
  * a throwaway cluster in <repo>/.pgdata (git-ignored) on a free port, else fail
  * with a message saying what was tried and how to provide one.
- * MariaDB is optional: probe, try start-stop-daemon, else record a note.
+ * MariaDB is optional on a developer machine: probe, try start-stop-daemon, else
+ * record a note (and the MariaDB cases are skipped); with CI set it is required.
  *
  * Results travel to Jest workers through process.env (TEST_DB_ENV below).
  * Run this file directly (`npx ts-node test/support/db/ensure-databases.ts`)
@@ -27,6 +28,7 @@ import {
   postgresConfig,
   redactUrl,
 } from './database-kinds';
+import { mariadbSkipLine } from './mariadb-requirement';
 
 /** Environment variables: outputs set for the test workers, then inputs a developer may set. */
 export const TEST_DB_ENV = {
@@ -97,6 +99,8 @@ export function ensureDatabases(): Promise<DatabasesInfo> {
     const postgres = await ensurePostgres(notes);
     const mariadb = await ensureMariadb(notes);
     const info: DatabasesInfo = { postgres, mariadb, sqlite: { version: sqliteVersion() }, notes };
+    // On CI a missing MariaDB fails here, before any test ran without it.
+    mariadbSkipLine(mariadb !== null, mariadbUnavailableReason(info));
     lastInfo = info;
     // Workers are forked after globalSetup and inherit this environment.
     exportDatabaseEnv(info);
@@ -125,10 +129,14 @@ export function describeDatabases(info: DatabasesInfo | undefined = lastInfo): s
     const started = maria.origin === 'started' ? ' (started by the test harness)' : '';
     parts.push(`MariaDB ${maria.version} at ${maria.host}:${maria.port}${started}`);
   } else {
-    const why = info.notes.find((n) => n.startsWith('MariaDB: not available'));
-    parts.push(why ?? 'MariaDB: not available');
+    parts.push(mariadbUnavailableReason(info));
   }
   return `databases: ${parts.join(', ')}`;
+}
+
+/** Why MariaDB is not available, from the notes of ensureMariadb. */
+export function mariadbUnavailableReason(info: DatabasesInfo): string {
+  return info.notes.find((n) => n.startsWith('MariaDB: not available')) ?? 'MariaDB: not available';
 }
 
 /** The variables a globalSetup puts into process.env for the workers. */
