@@ -28,7 +28,7 @@ import {
   postgresConfig,
   redactUrl,
 } from './database-kinds';
-import { mariadbSkipLine } from './mariadb-requirement';
+import { requireMariadbOnCi } from './mariadb-requirement';
 
 /** Environment variables: outputs set for the test workers, then inputs a developer may set. */
 export const TEST_DB_ENV = {
@@ -100,7 +100,7 @@ export function ensureDatabases(): Promise<DatabasesInfo> {
     const mariadb = await ensureMariadb(notes);
     const info: DatabasesInfo = { postgres, mariadb, sqlite: { version: sqliteVersion() }, notes };
     // On CI a missing MariaDB fails here, before any test ran without it.
-    mariadbSkipLine(mariadb !== null, mariadbUnavailableReason(info));
+    requireMariadbOnCi(mariadb !== null, mariadbUnavailableReason(info));
     lastInfo = info;
     // Workers are forked after globalSetup and inherit this environment.
     exportDatabaseEnv(info);

@@ -1,4 +1,4 @@
-import { isCi, mariadbSkipLine } from './mariadb-requirement';
+import { isCi, mariadbSkipNote, requireMariadbOnCi } from './mariadb-requirement';
 
 const reason = 'MariaDB: not available (mysql://root@127.0.0.1:3399/: connect ECONNREFUSED)';
 
@@ -12,29 +12,35 @@ describe('MariaDB requirement of a test run', () => {
   });
 
   it('skips the MariaDB cases on a developer machine, with a line saying so', () => {
-    expect(mariadbSkipLine(false, reason, {})).toBe(
+    expect(mariadbSkipNote(false, reason, {})).toBe(
       `${reason}: the MariaDB test cases are skipped (with CI=true this fails the run)`,
     );
   });
 
   it('fails a CI run without MariaDB, naming why', () => {
-    expect(() => mariadbSkipLine(false, reason, { CI: 'true' })).toThrow(reason);
+    expect(() => requireMariadbOnCi(false, reason, { CI: 'true' })).toThrow(reason);
+    expect(() => requireMariadbOnCi(false, reason, {})).not.toThrow();
+    expect(() => requireMariadbOnCi(true, reason, { CI: 'true' })).not.toThrow();
   });
 
   it('on CI, skips only when the run leaves MariaDB out itself', () => {
-    expect(mariadbSkipLine(false, reason, { CI: 'true', RK_TEST_SKIP_MARIADB: '1' })).toBe(
+    const skipped = { CI: 'true', RK_TEST_SKIP_MARIADB: '1' };
+    expect(() => requireMariadbOnCi(false, reason, skipped)).not.toThrow();
+    expect(mariadbSkipNote(false, reason, skipped)).toBe(
       `${reason}: the MariaDB test cases are skipped`,
     );
-    expect(
-      mariadbSkipLine(false, reason, { CI: 'true', RK_TEST_DB_KINDS: 'postgres,sqlite' }),
-    ).toBeDefined();
+    const otherKinds = { CI: 'true', RK_TEST_DB_KINDS: 'postgres,sqlite' };
+    expect(() => requireMariadbOnCi(false, reason, otherKinds)).not.toThrow();
+    expect(mariadbSkipNote(false, reason, otherKinds)).toBe(
+      `${reason}: the MariaDB test cases are skipped`,
+    );
     expect(() =>
-      mariadbSkipLine(false, reason, { CI: 'true', RK_TEST_DB_KINDS: 'mariadb,sqlite' }),
+      requireMariadbOnCi(false, reason, { CI: 'true', RK_TEST_DB_KINDS: 'mariadb,sqlite' }),
     ).toThrow(reason);
   });
 
   it('says nothing when MariaDB is available', () => {
-    expect(mariadbSkipLine(true, '', { CI: 'true' })).toBeUndefined();
-    expect(mariadbSkipLine(true, '', {})).toBeUndefined();
+    expect(mariadbSkipNote(true, '', { CI: 'true' })).toBeUndefined();
+    expect(mariadbSkipNote(true, '', {})).toBeUndefined();
   });
 });

@@ -13,25 +13,34 @@ export function isCi(env: Env = process.env): boolean {
 }
 
 /**
- * `undefined` when MariaDB is available; else the line to print about the skipped cases. Throws
- * on CI, unless the run itself leaves MariaDB out (RK_TEST_SKIP_MARIADB=1, or RK_TEST_DB_KINDS
- * without mariadb): that is a choice written in the run's settings, not a server gone missing.
- * `reason` says why MariaDB is not available.
+ * The run's own settings leave MariaDB out (RK_TEST_SKIP_MARIADB=1, or RK_TEST_DB_KINDS without
+ * mariadb): a choice written down, not a server gone missing, so CI may skip it too.
  */
-export function mariadbSkipLine(
+function leftOutByTheRun(env: Env): boolean {
+  const kinds = env.RK_TEST_DB_KINDS?.split(',').map((k) => k.trim());
+  return env.RK_TEST_SKIP_MARIADB === '1' || (kinds !== undefined && !kinds.includes('mariadb'));
+}
+
+/** Throws on CI when MariaDB is not available and the run did not leave it out itself. */
+export function requireMariadbOnCi(
+  available: boolean,
+  reason: string,
+  env: Env = process.env,
+): void {
+  if (available || !isCi(env) || leftOutByTheRun(env)) return;
+  throw new Error(
+    `${reason}. CI is set, so the MariaDB cases must run: start MariaDB (default ` +
+      'mysql://root@127.0.0.1:3306/) or point MYSQL_URL at one.',
+  );
+}
+
+/** The line to print when the MariaDB cases are skipped; `undefined` when they run. */
+export function mariadbSkipNote(
   available: boolean,
   reason: string,
   env: Env = process.env,
 ): string | undefined {
   if (available) return undefined;
-  const kinds = env.RK_TEST_DB_KINDS?.split(',').map((k) => k.trim());
-  const leftOut =
-    env.RK_TEST_SKIP_MARIADB === '1' || (kinds !== undefined && !kinds.includes('mariadb'));
-  if (isCi(env) && !leftOut) {
-    throw new Error(
-      `${reason}. CI is set, so the MariaDB cases must run: start MariaDB (default ` +
-        'mysql://root@127.0.0.1:3306/) or point MYSQL_URL at one.',
-    );
-  }
-  return `${reason}: the MariaDB test cases are skipped${leftOut ? '' : ' (with CI=true this fails the run)'}`;
+  const onCi = leftOutByTheRun(env) ? '' : ' (with CI=true this fails the run)';
+  return `${reason}: the MariaDB test cases are skipped${onCi}`;
 }

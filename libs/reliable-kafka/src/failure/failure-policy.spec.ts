@@ -76,6 +76,14 @@ describe('decideAfterFailure', () => {
     });
   });
 
+  it('waits for the database even when the error is non-retriable: a lost connection is not the message at fault', () => {
+    const error = new NonRetriableError('could not save the order', { cause: databaseDown });
+    expect(decideAfterFailure(failed({ error }), withTopics, noJitter)).toEqual({
+      kind: 'wait-for-database',
+      delayMs: 100,
+    });
+  });
+
   it('follows the user classification', () => {
     const classify = () => 'non-retriable' as const;
     expect(decideAfterFailure(failed({}), { ...blocking, classify }, noJitter).kind).toBe(

@@ -26,8 +26,8 @@ export interface FailedDelivery {
  * `wait-for-database`: the database, not the message, is at fault; retry without an attempt
  * limit. `retry`: deliver the record again after `delayMs` (blocking retry, 0 is at once).
  * `retry-topic`: move the record to its next retry topic. `dead-letter`: retrying cannot help or
- * the attempts ran out. Nothing here drops a record: each branch ends in a commit only once the
- * record is written elsewhere.
+ * the attempts ran out. Nothing here drops a record: the two that let its offset be committed
+ * (`retry-topic`, `dead-letter`) do so only once the record is written to another topic.
  */
 export type FailureDecision =
   | { kind: 'wait-for-database'; delayMs: number }
@@ -36,8 +36,10 @@ export type FailureDecision =
   | { kind: 'dead-letter'; attempts: number };
 
 /**
- * The decision after a delivery failed. Keyed on the error's classification (classifyError):
- * an error classified non-retriable is dead-lettered whichever mode of retries is on.
+ * The decision after a delivery failed. A database that cannot be reached comes first, whatever
+ * the error's class (an error caused by a lost connection waits for the database, since the
+ * message is not at fault); otherwise it is keyed on the classification (classifyError): an
+ * error classified non-retriable is dead-lettered whichever mode of retries is on.
  */
 export function decideAfterFailure(
   failed: FailedDelivery,
