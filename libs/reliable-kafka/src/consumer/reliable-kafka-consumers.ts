@@ -10,6 +10,7 @@ import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import { guardConnectionErrors } from '../dedup/connection-error-guard';
 import { DedupRetention } from '../dedup/dedup-retention';
 import { createDedupStore, type DedupStore } from '../dedup/dedup-store';
 import { createDedupTableMigration } from '../dedup/dedup-table.migration';
@@ -66,6 +67,7 @@ export class ReliableKafkaConsumers
   async onModuleInit(): Promise<void> {
     this.options = resolveOptions(this.rawOptions);
     this.dataSource = this.resolveDataSource(this.options.dataSource);
+    guardConnectionErrors(this.dataSource);
     this.dedup = createDedupStore(this.dataSource, this.options.dedup.tableName);
     await this.ensureDedupTable();
     this.handlers = this.explorer.explore(this.options);

@@ -50,6 +50,12 @@ describe('isDatabaseUnavailable', () => {
       true,
     );
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // pg, on a client whose connection failed while it was checked out (a server restart).
+    expect(
+      isDatabaseUnavailable(
+        new Error('Client has encountered a connection error and is not queryable'),
+      ),
+    ).toBe(true);
     expect(isDatabaseUnavailable(new Error('duplicate key value'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
   });

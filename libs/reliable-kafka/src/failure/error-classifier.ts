@@ -59,7 +59,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     }
     if (
       typeof e.message === 'string' &&
-      /Connection terminated|connection is closed|Connection lost|Cannot enqueue .* after fatal error|terminating connection/i.test(
+      /Connection terminated|connection is closed|Connection lost|Cannot enqueue .* after fatal error|terminating connection|is not queryable/i.test(
         e.message,
       )
     ) {
