@@ -66,9 +66,22 @@ export function emptyKeyDiff(): KeyDiff {
   };
 }
 
+/**
+ * What the run was broken with on purpose (the checker's own test), or undefined for a real run:
+ * a passing suite prints FAILED for those, and the line has to say that this is the expected catch.
+ */
+function deliberateBreakage(r: FaultReport): string | undefined {
+  if (r.settings.unsafeCommitBeforeProcess) return 'offsets committed before processing';
+  if (r.settings.unsafeBypassDedup) return 'effects written outside the dedup transaction';
+  return undefined;
+}
+
 /** The short printed table. */
 export function formatReport(r: FaultReport): string {
   const f = r.faultsInjected;
+  const breakage = deliberateBreakage(r);
+  const caught = (n: number) =>
+    breakage && n > 0 ? ` (expected: broken on purpose, ${breakage}; the check caught it)` : '';
   const rows: [string, string | number][] = [
     ['scenario', r.scenario],
     [
@@ -89,6 +102,10 @@ export function formatReport(r: FaultReport): string {
       `${f['db-outage']} x ${r.settings.dbOutageMs} ms (${f['records-sent-during-db-outage'] ?? 0})`,
     ],
     [
+      'faults: database restarts (idle / busy consumer)',
+      `${f['db-restart-idle'] ?? 0} / ${f['db-restart'] ?? 0}`,
+    ],
+    [
       'faults: transiently failing keys / poison messages',
       `${f['transient-failure-keys']} / ${f['poison-messages']}`,
     ],
@@ -102,16 +119,17 @@ export function formatReport(r: FaultReport): string {
       'DLQ (keys / copies per original offset / raw copies)',
       `${r.dlq.keys} / ${r.dlq.copies} / ${r.dlq.rawCopies}`,
     ],
-    ['LOST', r.lost],
-    ['APPLIED TWICE', r.appliedTwice],
+    ['LOST', `${r.lost}${caught(r.lost)}`],
+    ['APPLIED TWICE', `${r.appliedTwice}${caught(r.appliedTwice)}`],
     [
       'applied and dead-lettered / wrongly dead-lettered / poison applied',
       `${r.appliedAndDeadLettered} / ${r.wronglyDeadLettered} / ${r.poisonApplied}`,
     ],
     ['balance mismatches', r.balanceMismatches],
     ['final group lag (broker)', r.finalLag],
+    ['unexpected worker exits (not injected)', f['unexpected-worker-exits'] ?? 0],
     ['wall time', `${(r.wallTimeMs / 1000).toFixed(1)} s`],
-    ['result', r.ok ? 'OK' : 'FAILED'],
+    ['result', r.ok ? 'OK' : `FAILED${caught(1)}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);

@@ -30,7 +30,8 @@ export type FaultKind =
   | 'sigterm' // graceful stop mid-stream, then restart
   | 'rebalance' // an extra instance joins, works a while, leaves
   | 'broker-restart' // the broker process killed -9 and restarted (same ports and data)
-  | 'db-outage'; // PostgreSQL stopped for dbOutageMs while messages keep arriving
+  | 'db-outage' // PostgreSQL stopped for dbOutageMs while messages keep arriving
+  | 'db-restart'; // PostgreSQL restarted at once (every connection gets 57P01) under a busy consumer
 
 export interface ScenarioOptions {
   name: string;
@@ -61,6 +62,11 @@ export interface ScenarioOptions {
   unsafeBypassDedup?: boolean;
   /** Arm the first worker with the in-handler kill at this message (deterministic loss demo). */
   initialInHandlerKillAt?: number;
+  /**
+   * PostgreSQL restarts while the workers are idle (ready, nothing to consume yet), before the
+   * first record is sent: their pooled connections are the ones the server terminates.
+   */
+  idleDbRestarts?: number;
   /** Arm the second worker with the hook-point kill and the third with the in-handler kill at start. */
   armAtStart?: boolean;
   /** Where the JSON report goes (default test/faults/report.json); null: nowhere. */
@@ -173,6 +179,7 @@ export async function runScenario(
     leave: 0,
     'broker-restart': 0,
     'db-outage': 0,
+    'db-restart': 0,
     'transient-failure-keys': 0,
     'poison-messages': messages.filter((m) => m.poison).length,
     'producer-send-retries': 0,
@@ -197,6 +204,13 @@ export async function runScenario(
     log(
       `[faults] ${options.name}: ${options.workers} workers ready in ${Date.now() - began} ms; topic ${topic} (${options.partitions} partitions)`,
     );
+
+    for (let i = 0; i < (options.idleDbRestarts ?? 0); i++) {
+      await restartDatabase();
+      injected['db-restart-idle'] = (injected['db-restart-idle'] ?? 0) + 1;
+      // Long enough for every worker to fetch (and find nothing) over the new server.
+      await sleep(2_000);
+    }
 
     // --- the producer, paced
     producer = kafka.producer({
@@ -287,6 +301,12 @@ export async function runScenario(
     await pool.stopSupervising();
     await pool.stopAll();
 
+    /** A fast restart: the server ends every session with 57P01 (administrator command). */
+    async function restartDatabase(): Promise<void> {
+      await env.stopDatabase();
+      await env.startDatabase();
+    }
+
     async function injectFault(kind: FaultKind): Promise<void> {
       switch (kind) {
         case 'sigkill':
@@ -343,6 +363,14 @@ export async function runScenario(
           await sleep(1_000 + rnd() * 2_000);
           await env.startBroker();
           injected['broker-restart']++;
+          return;
+        }
+        case 'db-restart': {
+          // Under a busy consumer: once a worker makes progress, so that transactions are open.
+          const mark = pool.outputMark();
+          await waitUntil(() => pool.printedSince(mark, (l) => l.startsWith('P ')), 30_000);
+          await restartDatabase();
+          injected['db-restart']++;
           return;
         }
         case 'db-outage': {

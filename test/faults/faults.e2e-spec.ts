@@ -100,6 +100,21 @@ describe('fault injection: every message counted (own broker and PostgreSQL)', (
     240_000,
   );
 
+  it('PostgreSQL restarted under idle and under busy consumers: no worker exits, lost 0, applied twice 0', async () => {
+    const options = { ...scenario('database-restart', 'ci', seed), reportFile: null, log };
+    const report = await runScenario(env!, options);
+    log(`\n${formatReport(report)}\n`);
+
+    const f = report.faultsInjected;
+    expect({
+      unexpectedExits: f['unexpected-worker-exits'],
+      restartsIdle: f['db-restart-idle'],
+      restartsBusy: f['db-restart'],
+    }).toEqual({ unexpectedExits: 0, restartsIdle: 2, restartsBusy: 2 });
+    expect(contractViolations(report)).toEqual(NO_VIOLATIONS);
+    expect(report.ok).toBe(true);
+  }, 240_000);
+
   /** A small run against a deliberately broken consumer: the checker must notice and name keys. */
   async function brokenRun(
     name: string,

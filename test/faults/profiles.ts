@@ -46,6 +46,7 @@ export const SCENARIOS = [
   'rebalance',
   'broker',
   'database',
+  'database-restart',
   'handler',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -92,6 +93,8 @@ export function scenario(
       return { ...base, faults: { 'broker-restart': k } };
     case 'database':
       return { ...base, faults: { 'db-outage': k } };
+    case 'database-restart':
+      return { ...base, faults: { 'db-restart': 2 * k }, idleDbRestarts: 2 };
     case 'handler':
       return { ...base, poisonPercent: 2, transientFailurePercent: 5 };
   }
