@@ -1,8 +1,10 @@
+import { createServer } from 'node:net';
 import { Controller, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AtLeastOnceHandler,
+  BrokerUnreachableError,
   ReliableKafkaConfigurationError,
   ReliableKafkaModule,
   type ReliableKafkaModuleOptions,
@@ -95,6 +97,23 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
     expect(error.setting).toBe('client.brokers');
   });
 
+  it('an unreachable broker: a library error naming client.brokers and the address tried', async () => {
+    const address = `127.0.0.1:${await closedLocalPort()}`;
+    const error = await bootstrapError(() =>
+      startTestApp({
+        db,
+        providers: [OrdersHandler],
+        options: {
+          client: { brokers: [address], clientId: uniqueName('app'), retry: { retries: 1 } },
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(BrokerUnreachableError);
+    expect(error.code).toBe('RK_BROKER_UNREACHABLE');
+    expect(error.setting).toBe('client.brokers');
+    expect(error.message).toContain(address);
+  });
+
   it('a missing dedup table, unless createTable is set', async () => {
     const error = await bootstrapError(() =>
       startTestApp({ db, options: { dedup: { tableName: 'not_migrated' } } }),
@@ -137,3 +156,15 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
     expect(error.setting).toBe('consumer.groupId');
   });
 });
+
+/** A loopback port that nothing listens on: taken from the OS, then closed again. */
+function closedLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -59,7 +59,10 @@ export { DeliveryStats } from './observability/delivery-stats';
 export type { HandlerStats } from './observability/delivery-stats';
 
 export { ReliableKafkaError } from './errors/reliable-kafka.error';
-export { ReliableKafkaConfigurationError } from './errors/configuration.error';
+export {
+  BrokerUnreachableError,
+  ReliableKafkaConfigurationError,
+} from './errors/configuration.error';
 export { DeliveryTimeoutError } from './errors/delivery.errors';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {

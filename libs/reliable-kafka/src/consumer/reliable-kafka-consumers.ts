@@ -22,6 +22,7 @@ import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import type { RecordSender } from '../kafka/kafka-port';
 import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
+import { withBrokers } from '../kafka/broker-reachability';
 import { prepareTopics } from '../kafka/topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
@@ -121,7 +122,9 @@ export class ReliableKafkaConsumers
     }
     const kafka = createKafkaClient(this.options.client);
     this.kafka = kafka;
-    await prepareTopics(kafka, this.handlers, this.options.topics ?? {});
+    await withBrokers(this.options.client.brokers, () =>
+      prepareTopics(kafka, this.handlers, this.options.topics ?? {}),
+    );
     // Dead-letter and retry-topic writes share ReliableProducer's client, but always with the safe
     // settings, whatever the app chose for its own records: losing a dead letter loses a message.
     const { deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs } = this.options.producer;
