@@ -4,9 +4,10 @@ import {
   ReliableKafkaEvents,
   ReliableProducer,
   SerializationError,
+  UnknownTopicError,
 } from '@reliable-kafka/nestjs';
 import { UUID_V7_PATTERN } from '../../libs/reliable-kafka/src/producer/uuid-v7';
-import { createTopic, readAll, uniqueName } from '../support/kafka';
+import { createTopic, readAll, topicExists, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
 
 describe('ReliableProducer (real broker)', () => {
@@ -100,6 +101,29 @@ describe('ReliableProducer (real broker)', () => {
     expect(failed).toHaveLength(1);
     expect(fallback).toEqual(['RK_RECORD_TOO_LARGE']);
     expect(await readAll(topic, 0, 1_000)).toHaveLength(0);
+  });
+
+  it('a topic that does not exist fails with UnknownTopicError naming it, not after the delivery timeout, and is not created', async () => {
+    const topic = uniqueName('missing');
+    // Well above the library's patience for a topic being created, well below a test timeout: the
+    // old behaviour (retry until the timeout) ends in DeliveryTimeoutError instead.
+    const app = await ledger.start({ options: { producer: { deliveryTimeoutMs: 20_000 } } });
+    const failed: unknown[] = [];
+    app
+      .get(ReliableKafkaEvents)
+      .on('produce-failed', (e) => e.topic === topic && failed.push(e.error));
+
+    const error = await app
+      .get(ReliableProducer)
+      .send(topic, { key: 'k', value: { orderId: 'o-1' } })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnknownTopicError);
+    expect(error).toMatchObject({ code: 'RK_UNKNOWN_TOPIC', topic });
+    expect((error as Error).message).toContain(topic);
+    expect(failed).toEqual([error]);
+    // The test broker has auto.create.topics.enable=true: the send must not have created it.
+    expect(await topicExists(topic)).toBe(false);
   });
 
   it('an unserializable value is a SerializationError before anything is sent', async () => {

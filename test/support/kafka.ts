@@ -34,6 +34,17 @@ export async function createTopic(topic: string, numPartitions = 1): Promise<voi
   }
 }
 
+/** Whether the run's broker has the topic (asked without creating it). */
+export async function topicExists(topic: string): Promise<boolean> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function produce(topic: string, messages: Message[]): Promise<void> {
   const producer = testKafka().producer({ allowAutoTopicCreation: false });
   await producer.connect();

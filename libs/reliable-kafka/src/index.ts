@@ -63,7 +63,7 @@ export {
   BrokerUnreachableError,
   ReliableKafkaConfigurationError,
 } from './errors/configuration.error';
-export { DeliveryTimeoutError } from './errors/delivery.errors';
+export { DeliveryTimeoutError, UnknownTopicError } from './errors/delivery.errors';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   MissingIdempotencyKeyError,

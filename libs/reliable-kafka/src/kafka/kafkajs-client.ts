@@ -11,7 +11,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
-import { DeliveryTimeoutError } from '../errors/delivery.errors';
+import { DeliveryTimeoutError, UnknownTopicError } from '../errors/delivery.errors';
 import type { OutgoingRecord, RecordSender, SentRecord } from './kafka-port';
 
 /**
@@ -48,6 +48,16 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
 
 /** Longest pause between two retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
+
+/**
+ * How long a broker may keep answering "unknown topic" before a send gives up with
+ * UnknownTopicError instead of waiting out the delivery timeout. Long enough for a topic created
+ * an instant ago (by another client or process) to reach the broker's metadata, which takes
+ * milliseconds on one broker and well under a second in a cluster; short enough that a typo in
+ * a topic name fails the caller at once. A broker that cannot be reached never answers "unknown
+ * topic", so outages are still retried until the delivery timeout.
+ */
+const UNKNOWN_TOPIC_PATIENCE_MS = 3_000;
 
 export function toMessageRecord(
   topic: string,
@@ -156,7 +166,7 @@ export class KafkajsProducerClient implements RecordSender {
         timeout,
       ]);
     } catch (error) {
-      if (error instanceof DeliveryTimeoutError) throw error;
+      if (error instanceof DeliveryTimeoutError || error instanceof UnknownTopicError) throw error;
       if (isTransientKafkaError(error)) {
         throw new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs, { cause: error });
       }
@@ -180,10 +190,14 @@ export class KafkajsProducerClient implements RecordSender {
     attempt: { cancelled: boolean },
   ): Promise<PlacedRecord[]> {
     let pause = this.settings.retryBackoffMs;
+    let unknownSince: number | undefined;
     for (;;) {
       try {
         return await this.sendPlaced(topic, records);
       } catch (error) {
+        if (kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') unknownSince = undefined;
+        else if (Date.now() - (unknownSince ??= Date.now()) >= UNKNOWN_TOPIC_PATIENCE_MS)
+          throw new UnknownTopicError(topic, { cause: error });
         if (attempt.cancelled || !isTransientKafkaError(error) || Date.now() + pause >= deadline)
           throw error;
         await new Promise((resolve) => setTimeout(resolve, pause));
@@ -194,10 +208,9 @@ export class KafkajsProducerClient implements RecordSender {
   }
 
   private async sendPlaced(topic: string, records: OutgoingRecord[]): Promise<PlacedRecord[]> {
-    // Records with a partition already (dead letters keep the original's) need no metadata.
-    const metadata = records.some((r) => r.partition === undefined)
-      ? await this.partitionMetadata(topic)
-      : [];
+    // Asked even when every record has its partition (dead letters keep the original's): the
+    // metadata answer is what says the topic does not exist, without kafkajs's own long retries.
+    const metadata = await this.partitionMetadata(topic);
     const placed = records.map((r) => ({
       ...r,
       partition:
