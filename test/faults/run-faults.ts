@@ -1,6 +1,6 @@
 /**
  * Runner of the fault suite outside Jest: `npm run test:faults -- [--long|--medium] [--scenario
- * soak|kill|sigterm|rebalance|broker|database|handler|all] [--messages N] [--seed N]
+ * soak|kill|sigterm|rebalance|broker|database|database-restart|handler|all] [--messages N] [--seed N]
  * [--processing sequential|batch-transaction|key-concurrency|batch-handler]`.
  * Starts its own broker and PostgreSQL cluster, prints the report table, writes
  * test/faults/report.json, exits 1 when a contract is broken.
