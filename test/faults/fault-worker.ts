@@ -41,6 +41,9 @@ export interface FaultWorkerConfig {
   /** Instead: an `@AtLeastOnceBatchHandler` with this maxRecords, applying each credit of a call in turn. */
   batchHandlerRecords?: number;
   partitionsConsumedConcurrently?: number;
+  /** The group timings (default: the suite's short ones, 6 s session, 0.5 s heartbeat). */
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
   /** Percent (0..100) of keys whose handler fails transiently on its first delivery in a process. */
   transientFailurePercent?: number;
   /**
@@ -158,8 +161,8 @@ async function main(): Promise<void> {
         },
         consumer: {
           groupId: config.groupId,
-          heartbeatInterval: 500,
-          sessionTimeout: 6_000,
+          heartbeatInterval: config.heartbeatInterval ?? 500,
+          sessionTimeout: config.sessionTimeout ?? 6_000,
           rebalanceTimeout: 20_000,
           maxBytesPerPartition: 64 * 1024,
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 4,
