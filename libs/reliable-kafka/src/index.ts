@@ -66,6 +66,7 @@ export {
 export { DeliveryTimeoutError, UnknownTopicError } from './errors/delivery.errors';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
+  IdempotencyKeyFunctionError,
   MissingIdempotencyKeyError,
   NonRetriableError,
   PayloadDecodeError,

@@ -6,6 +6,9 @@ export const DEAD_LETTER_HANDLER_METADATA = 'reliable-kafka:dead-letter-handler'
 
 /** The header producers set and consumers read to deduplicate across producers and restarts. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/** Longest key stored (the dedup column); longer keys are rejected rather than silently truncated. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export const MESSAGE_ID_HEADER = 'message-id';
 
 export const DEFAULT_DEDUP_TABLE = 'reliable_kafka_dedup';

@@ -22,3 +22,13 @@ export class PayloadDecodeError extends NonRetriableError {
 export class MissingIdempotencyKeyError extends NonRetriableError {
   override readonly code = 'RK_MISSING_IDEMPOTENCY_KEY';
 }
+
+/**
+ * An `@Idempotent` key function threw, or returned what cannot be a key without colliding with
+ * another record's (an object, an array, a boolean, a number that is not a safe integer). The key
+ * function is a pure function of the record, so retrying cannot help: the record is dead-lettered
+ * at once. A thrown error is the `cause`; the message names the handler and never quotes the record.
+ */
+export class IdempotencyKeyFunctionError extends NonRetriableError {
+  override readonly code = 'RK_IDEMPOTENCY_KEY_FUNCTION';
+}

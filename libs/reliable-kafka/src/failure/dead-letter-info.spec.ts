@@ -40,4 +40,16 @@ describe('originalIdempotencyKey', () => {
       } as unknown as KafkaMessageRecord),
     ).toBeUndefined();
   });
+
+  it('is the original coordinates when the header could key nothing (not UTF-8, a NUL, too long), so the dead letter is still handled', () => {
+    const withBytes = (bytes: Buffer) =>
+      ({
+        ...deadLetter({ [IDEMPOTENCY_KEY_HEADER]: bytes.toString('utf8') }),
+        rawHeaders: { [IDEMPOTENCY_KEY_HEADER]: bytes },
+      }) as KafkaMessageRecord;
+    expect(originalIdempotencyKey(withBytes(Buffer.from([0x75, 0xff])))).toBe('orders/2/41');
+    expect(originalIdempotencyKey(withBytes(Buffer.from('a\u0000b')))).toBe('orders/2/41');
+    expect(originalIdempotencyKey(withBytes(Buffer.from('k'.repeat(256))))).toBe('orders/2/41');
+    expect(originalIdempotencyKey(withBytes(Buffer.from('order-7')))).toBe('order-7');
+  });
 });

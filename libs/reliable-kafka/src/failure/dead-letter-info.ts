@@ -1,5 +1,6 @@
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
-import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
+import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../reliable-kafka.constants';
+import { decodeHeaderStrictly } from '../decoding/strict-utf8';
 import { DeadLetterHeaders } from './dead-letter.headers';
 
 /** Where a dead-lettered record came from and why it failed, read from its headers. */
@@ -52,7 +53,23 @@ export function originalIdempotencyKey(
 ): string | undefined {
   if (!info) return undefined;
   return (
-    record.headers[IDEMPOTENCY_KEY_HEADER] ||
+    usableKeyHeader(record) ||
     `${info.originalTopic}/${info.originalPartition}/${info.originalOffset}`
   );
+}
+
+/**
+ * The idempotency-key header, decoded strictly as the consumer decoded it, when it can be a key.
+ * One that cannot (not UTF-8, a NUL, too long) keyed nothing: the consumer dead-lettered the record
+ * for it. Its dead letter is keyed by its coordinates, so that it is still handled, once.
+ */
+function usableKeyHeader(record: KafkaMessageRecord): string | undefined {
+  let key: string | undefined;
+  try {
+    key = decodeHeaderStrictly(record, IDEMPOTENCY_KEY_HEADER);
+  } catch {
+    return undefined;
+  }
+  if (!key || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || key.includes('\u0000')) return undefined;
+  return key;
 }

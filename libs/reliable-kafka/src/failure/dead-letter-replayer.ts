@@ -30,7 +30,12 @@ export class DeadLetterReplayer {
     for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
       if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
     }
-    headers[IDEMPOTENCY_KEY_HEADER] = originalIdempotencyKey(record, info) as string;
+    // The original's own key bytes when it had any, even ones the consumer refused: the replay
+    // meets the same rule as the original did, not a key made up for it.
+    const keyBytes = record.rawHeaders[IDEMPOTENCY_KEY_HEADER];
+    headers[IDEMPOTENCY_KEY_HEADER] = keyBytes?.length
+      ? keyBytes
+      : (originalIdempotencyKey(record, info) as string);
     // Where the record first arrived, as a retry topic's copy says it: a handler that keys by
     // coordinates (its key header missing or empty) keys the replay as it keyed the original, not
     // by the replay's own offset, and a failure of the replay is reported where the record arrived.

@@ -1,6 +1,10 @@
-import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
-import { MissingIdempotencyKeyError } from '../errors/non-retriable.error';
+import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../reliable-kafka.constants';
+import {
+  IdempotencyKeyFunctionError,
+  MissingIdempotencyKeyError,
+} from '../errors/non-retriable.error';
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { decodeHeaderStrictly, decodeUtf8Strictly } from '../decoding/strict-utf8';
 import { originOf } from '../failure/retry-topics';
 
 /** What a key function sees: the record and its decoded payload. */
@@ -11,7 +15,7 @@ export interface IdempotencyKeySource<TPayload = unknown> extends KafkaMessageRe
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type IdempotencyKeyFn<TPayload = any> = (
   message: IdempotencyKeySource<TPayload>,
-) => string | number | null | undefined;
+) => string | number | bigint | Buffer | null | undefined;
 
 export interface IdempotentOptions {
   /** The key of a message. A message for which it returns nothing is dead-lettered. */
@@ -25,8 +29,7 @@ export interface IdempotentOptions {
   required?: boolean;
 }
 
-/** Longest key stored; longer keys are rejected rather than silently truncated. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export { MAX_IDEMPOTENCY_KEY_LENGTH };
 
 /**
  * The key of a record. Its default (no function, no header) is the coordinates where the record
@@ -42,8 +45,7 @@ export function extractIdempotencyKey(
   let key: string | undefined;
   if (options.key) {
     // Only a key function sees the copy with the payload: the header path runs per record and copies nothing.
-    const value = options.key({ ...record, ...origin, payload });
-    key = value === null || value === undefined || value === '' ? undefined : String(value);
+    key = keyFromFunction(options.key, { ...record, ...origin, payload }, handlerId, origin);
     if (key === undefined) {
       throw new MissingIdempotencyKeyError(
         `Handler ${handlerId}: its @Idempotent key function returned no key for ${describe(origin)}`,
@@ -51,7 +53,7 @@ export function extractIdempotencyKey(
     }
   } else {
     const header = options.header ?? IDEMPOTENCY_KEY_HEADER;
-    key = record.headers[header] || undefined;
+    key = decodeHeaderStrictly(record, header) || undefined;
     if (key === undefined) {
       if (options.required) {
         throw new MissingIdempotencyKeyError(
@@ -66,7 +68,67 @@ export function extractIdempotencyKey(
       `Handler ${handlerId}: idempotency key of ${describe(origin)} is ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_LENGTH}`,
     );
   }
+  if (key.includes('\u0000')) {
+    // PostgreSQL cannot store a NUL in text; every dialect rejects it alike, before any attempt.
+    throw new MissingIdempotencyKeyError(
+      `Handler ${handlerId}: idempotency key of ${describe(origin)} contains a NUL character`,
+    );
+  }
   return key;
+}
+
+/**
+ * Calls the key function and turns what it returns into the key, or undefined for none. Only
+ * values whose text is theirs alone are keys: `String()` would give every object the key
+ * `[object Object]`, `[1, 2]` and `'1,2'` one key, and a number past 2^53 (rounded by JSON.parse)
+ * the key of its neighbour. A Buffer (the record key, `m.key`) is decoded strictly as UTF-8.
+ */
+function keyFromFunction(
+  keyFn: IdempotencyKeyFn,
+  source: IdempotencyKeySource,
+  handlerId: string,
+  at: Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset'>,
+): string | undefined {
+  let value: unknown;
+  try {
+    value = keyFn(source);
+  } catch (error) {
+    // Its message may quote the payload, so only the class is said; the error is the cause.
+    const kind = error instanceof Error ? error.name : typeof error;
+    throw new IdempotencyKeyFunctionError(
+      `Handler ${handlerId}: its @Idempotent key function failed for ${describe(at)} (${kind})`,
+      { cause: error },
+    );
+  }
+  const refuse = (what: string) =>
+    new IdempotencyKeyFunctionError(
+      `Handler ${handlerId}: its @Idempotent key function returned ${what} for ${describe(at)}; return a string or a safe integer`,
+    );
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'string') {
+    // A lone surrogate is written to the database as U+FFFD, so two such keys would be one.
+    if (!isWellFormed(value)) throw refuse('a string with a lone surrogate');
+    return value;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw refuse('a number that is not a safe integer');
+    return String(value);
+  }
+  if (typeof value === 'bigint') return String(value);
+  if (Buffer.isBuffer(value)) {
+    const text = decodeUtf8Strictly(
+      value,
+      `Handler ${handlerId}: the key its key function returned`,
+    );
+    return text === '' ? undefined : text;
+  }
+  throw refuse(Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 function describe(at: Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset'>): string {
