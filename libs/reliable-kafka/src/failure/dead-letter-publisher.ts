@@ -1,6 +1,7 @@
 import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders } from './dead-letter.headers';
+import { headerText } from './header-text';
 import { originOf, withoutRetryHeaders } from './retry-topics';
 
 export interface DeadLetterFailure {
@@ -9,9 +10,6 @@ export interface DeadLetterFailure {
   groupId: string;
   handlerId: string;
 }
-
-/** Longest error message kept in a header; a stack trace has no place in a record header. */
-const MAX_ERROR_MESSAGE = 2_000;
 
 /**
  * Writes a failed record to its dead-letter topic: original key, value (byte for byte) and headers,
@@ -29,19 +27,23 @@ export class DeadLetterPublisher {
     // A record coming from a retry topic is reported where it first arrived.
     const origin = originOf(record);
     const headers: Record<string, Buffer | string> = withoutRetryHeaders(record.rawHeaders);
-    Object.assign(headers, {
+    const added: Record<string, string> = {
       [DeadLetterHeaders.originalTopic]: origin.topic,
       [DeadLetterHeaders.originalPartition]: String(origin.partition),
       [DeadLetterHeaders.originalOffset]: origin.offset,
       [DeadLetterHeaders.originalTimestamp]: origin.timestamp,
       [DeadLetterHeaders.consumerGroup]: failure.groupId,
       [DeadLetterHeaders.handler]: failure.handlerId,
-      [DeadLetterHeaders.errorClass]: error?.name ?? typeof failure.error,
-      [DeadLetterHeaders.errorMessage]: errorMessage(failure.error).slice(0, MAX_ERROR_MESSAGE),
+      [DeadLetterHeaders.errorClass]: String(error?.name ?? typeof failure.error),
+      // What an error says is the thrower's: the library's own errors quote no record bytes; a
+      // handler's message is carried as the handler wrote it, made safe as a header.
+      [DeadLetterHeaders.errorMessage]: errorMessage(failure.error),
       [DeadLetterHeaders.attempts]: String(failure.attempts),
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-    });
-    if (typeof error?.code === 'string') headers[DeadLetterHeaders.errorCode] = error.code;
+    };
+    if (typeof error?.code === 'string') added[DeadLetterHeaders.errorCode] = error.code;
+    // Every dlq-* value is safe text, whatever wrote it (a retry topic's origin headers included).
+    for (const name of Object.keys(added)) headers[name] = headerText(added[name]);
     await this.sender.send(topic, [{ key: record.key, value: record.value, headers }]);
   }
 }

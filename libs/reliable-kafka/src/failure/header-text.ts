@@ -1,0 +1,21 @@
+/** Longest value of a `dlq-*` header, in characters (UTF-16 code units); longer ones are cut. */
+export const MAX_HEADER_TEXT = 1_000;
+
+// C0 and C1 control characters and DEL: a NUL fails a PostgreSQL text insert of the header, a
+// newline forges a log line. Each becomes a space, so the words around it stay apart.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A header value the library writes: valid UTF-8 (a lone surrogate, which has no UTF-8 form,
+ * becomes U+FFFD), no control characters, at most `maxLength` characters, cut at a character
+ * boundary and marked with `…` when longer.
+ */
+export function headerText(value: string, maxLength = MAX_HEADER_TEXT): string {
+  const clean = value.replace(CONTROL_CHARACTERS, ' ').replace(LONE_SURROGATES, '\uFFFD');
+  if (clean.length <= maxLength) return clean;
+  let end = maxLength - 1;
+  // Do not split a surrogate pair: half of one is no character.
+  if (/[\uD800-\uDBFF]/.test(clean[end - 1])) end--;
+  return `${clean.slice(0, end)}…`;
+}
