@@ -6,6 +6,7 @@ import { AccountTotal } from './account-total.entity';
 import { CreateAccountTotalsTable1764500000000 } from './create-account-totals-table.migration';
 import { CreateOrdersTables1764400000000 } from './create-orders-tables.migration';
 import { DeadLetter } from './dead-letter.entity';
+import { DeadLetterKeyBytes1764600000000 } from './dead-letter-key-bytes.migration';
 import { Order } from './order.entity';
 
 /**
@@ -20,6 +21,7 @@ export function databaseOptions(config: OrdersConfig): TypeOrmModuleOptions {
       createDedupTableMigration(),
       CreateOrdersTables1764400000000,
       CreateAccountTotalsTable1764500000000,
+      DeadLetterKeyBytes1764600000000,
     ],
     migrationsRun: true,
     synchronize: false,

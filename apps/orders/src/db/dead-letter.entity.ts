@@ -32,12 +32,16 @@ export class DeadLetter {
   @Column({ type: 'int', nullable: true })
   attempts!: number | null;
 
-  /** The original `idempotency-key` header: what a producer would look its message up by. */
+  /**
+   * The original `idempotency-key` header: what a producer would look its message up by. As
+   * every text here read from a header, made storable (see storableText).
+   */
   @Column({ type: 'varchar', length: 255, nullable: true })
   idempotencyKey!: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
-  messageKey!: string | null;
+  /** The record key byte for byte: a key is bytes, not necessarily text. */
+  @Column({ type: 'text', nullable: true })
+  messageKeyBase64!: string | null;
 
   /** The value byte for byte (a poison record may not be text), so it can be inspected or replayed. */
   @Column({ type: 'text', nullable: true })
