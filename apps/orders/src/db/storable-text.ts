@@ -7,6 +7,7 @@
 export function storableText(value: string | undefined, maxLength: number): string | null {
   if (value === undefined) return null;
   const clean = value
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
   if (clean.length <= maxLength) return clean;

@@ -3,6 +3,7 @@ export const MAX_HEADER_TEXT = 1_000;
 
 // C0 and C1 control characters and DEL: a NUL fails a PostgreSQL text insert of the header, a
 // newline forges a log line. Each becomes a space, so the words around it stay apart.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
