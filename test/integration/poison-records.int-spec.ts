@@ -141,18 +141,29 @@ describe('poison records: strict decoding, no payload in logs or headers (postgr
       }
     }
 
-    const app = await ledger.start({ providers: [Orders] });
-    await produce(topic, [creditMessage({ id: 'nul-1', account: 'a', amount: 1 })]);
-    await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
+    const logs = captureLogs();
+    try {
+      const app = await ledger.start({ providers: [Orders] });
+      await produce(topic, [creditMessage({ id: 'nul-1', account: 'a', amount: 1 })]);
+      await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
 
-    const [dead] = await readAll(`${topic}.dlq`, 1);
-    const message = dead.headers[DeadLetterHeaders.errorMessage] as string;
-    expect(message.startsWith('bad order forged: line  [31mxxx')).toBe(true);
-    expect(message).toHaveLength(1_000);
-    expect(message.endsWith('…')).toBe(true);
-    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
-    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-    expect(dead.headers['idempotency-key']).toBe('nul-1');
+      const [dead] = await readAll(`${topic}.dlq`, 1);
+      const message = dead.headers[DeadLetterHeaders.errorMessage] as string;
+      expect(message.startsWith('bad order forged: line  [31mxxx')).toBe(true);
+      expect(message).toHaveLength(1_000);
+      expect(message.endsWith('…')).toBe(true);
+      // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(dead.headers['idempotency-key']).toBe('nul-1');
+      // The log line says it on one line too: no NUL, no forged second line.
+      const logged = logs.lines.filter((line) => line.includes('dead-lettered'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('bad order forged: line');
+      // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+      expect(logged[0]).not.toMatch(/[\u0000-\u001f]/);
+    } finally {
+      logs.restore();
+    }
   });
 
   it('a key function that throws: dead-lettered at once (one call, no retry), the partition moves on, the error names the key function', async () => {

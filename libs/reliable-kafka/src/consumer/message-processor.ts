@@ -3,6 +3,7 @@ import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
+import { headerText } from '../failure/header-text';
 import { msUntilDue, originOf, priorAttempts } from '../failure/retry-topics';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
@@ -243,6 +244,7 @@ function where(record: KafkaMessageRecord): string {
   return `${record.topic}[${record.partition}]@${record.offset}`;
 }
 
+/** One line of safe text, as in a dead-letter header: a handler's message can hold anything. */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return headerText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
