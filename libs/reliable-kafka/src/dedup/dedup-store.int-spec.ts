@@ -52,6 +52,27 @@ describe.each(availableDatabaseKinds())('DedupStore on %s', (kind) => {
     expect(await count('k1-next')).toBe(1);
   });
 
+  it('keys that differ only in letter case, accents or trailing spaces are different keys', async () => {
+    // On MySQL/MariaDB the usual collations call these equal: three orders would be one.
+    const keys = ['Order-7', 'order-7', 'order-7 ', 'ordér-7', 'orde\u0301r-7'];
+    const firsts = [];
+    for (const key of keys) {
+      firsts.push(await db.dataSource.transaction((m) => store.tryInsert(m, record(key))));
+    }
+    expect(firsts).toEqual(keys.map(() => true));
+    const again = await db.dataSource.transaction((m) =>
+      store.tryInsertMany(m, {
+        handlerId: 'Orders.handle',
+        topic: 'orders',
+        partition: 3,
+        processedAt: Date.now(),
+        entries: keys.map((key, i) => ({ idempotencyKey: key, offset: String(i) })),
+      }),
+    );
+    expect([...again]).toEqual([]);
+    for (const key of keys) expect(await count(key)).toBe(1);
+  });
+
   it('many at once: returns the keys inserted, a repeated or existing key once, any characters kept', async () => {
     const awkward = [
       'm "quoted"',
