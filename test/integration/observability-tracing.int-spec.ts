@@ -145,6 +145,35 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
     }
   });
 
+  it('a record key that is not UTF-8 is left out of the span, not shown as U+FFFD', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+
+    @Injectable()
+    class Credits {
+      @AtLeastOnceHandler({ topics: topic })
+      async credit() {}
+    }
+
+    const app = await ledger.start({ providers: [Credits] });
+    const value = JSON.stringify({ id: 'k', account: 'a', amount: 1 });
+    await produce(topic, [
+      { key: Buffer.from([0x6b, 0xff]), value },
+      { key: Buffer.from('k-€'), value },
+    ]);
+    await eventually(() => app.get(DeliveryStats).get().processed === 2, 'both processed');
+    await eventually(() => spansOf(topic).length === 2, 'two consumer spans');
+
+    const keys = spansOf(topic)
+      .sort(
+        (a, b) =>
+          Number(a.attributes['messaging.kafka.offset']) -
+          Number(b.attributes['messaging.kafka.offset']),
+      )
+      .map((s) => s.attributes['messaging.kafka.message.key']);
+    expect(keys).toEqual([undefined, 'k-€']);
+  });
+
   it('a batch handler call is one CONSUMER span linked to the producer span of each record', async () => {
     const topic = uniqueName('credits');
     await createTopic(topic);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -154,8 +155,9 @@ function attributesOf(kafka: ReliableKafkaContext): Record<string, string | numb
     [ReliableKafkaSpanAttributes.handler]: kafka.handlerId,
     [ReliableKafkaSpanAttributes.attempt]: kafka.attempt,
   };
-  const key = kafka.key;
-  if (key !== null) attributes['messaging.kafka.message.key'] = key;
+  // Semantic conventions: a key without one canonical text form is left out, not shown as U+FFFD.
+  const key = kafka.record.key;
+  if (key !== null && isUtf8(key)) attributes['messaging.kafka.message.key'] = key.toString('utf8');
   if (kafka.idempotencyKey)
     attributes[ReliableKafkaSpanAttributes.idempotencyKey] = kafka.idempotencyKey;
   return attributes;
