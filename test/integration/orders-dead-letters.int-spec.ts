@@ -105,3 +105,32 @@ describe('orders app: dead letters with any bytes reach GET /dead-letters (postg
     expect(await readAll(`${topic}.dlq.dlq`, 0, 1_000)).toHaveLength(0);
   });
 });
+
+describe("orders app on SQLite (the demo's default): its migrations give dead letters a base64 key", () => {
+  it('runs every migration and stores a key of any bytes', async () => {
+    const db = await createTestDatabase('sqlite', {
+      entities: [DeadLetter],
+      migrations: [
+        createDedupTableMigration(),
+        CreateOrdersTables1764400000000,
+        DeadLetterKeyBytes1764600000000,
+      ],
+    });
+    try {
+      await db.dataSource.runMigrations();
+      const key = Buffer.from([0x00, 0xff, 0x6b]);
+      await db.dataSource.getRepository(DeadLetter).insert({
+        id: 'orders/0/1',
+        originalTopic: 'orders',
+        originalPartition: 0,
+        originalOffset: '1',
+        messageKeyBase64: key.toString('base64'),
+        valueBase64: null,
+      });
+      const [row] = await db.dataSource.getRepository(DeadLetter).find();
+      expect(Buffer.from(row.messageKeyBase64 as string, 'base64')).toEqual(key);
+    } finally {
+      await db.drop();
+    }
+  });
+});
