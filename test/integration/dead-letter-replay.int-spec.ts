@@ -179,4 +179,55 @@ describe('dead-letter handler and replay (postgres)', () => {
       expect(account?.balance).toBe(7);
     },
   );
+
+  it('a key header that is not UTF-8: dead-lettered, handled once as a dead letter, and a replay carries the same bytes (dead-lettered again, not applied)', async () => {
+    const topic = uniqueName('credits');
+    await createTopic(topic);
+    const deadLetters: ReliableKafkaContext[] = [];
+
+    @Injectable()
+    class Ledger {
+      @AtLeastOnceHandler(topic)
+      async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+        await applyCredit(context.entityManager, credit, context);
+      }
+    }
+
+    @Injectable()
+    class LedgerDeadLetters {
+      @DeadLetterHandler(topic)
+      async onDeadLetter(@Ctx() context: ReliableKafkaContext) {
+        deadLetters.push(context);
+      }
+    }
+
+    const app = await ledger.start({ providers: [Ledger, LedgerDeadLetters] });
+    const stats = app.get(DeliveryStats);
+    const keyBytes = Buffer.from([0x6b, 0xff]);
+    const account = uniqueName('a');
+    await produce(topic, [
+      {
+        key: 'a',
+        value: JSON.stringify({ id: 'x', account, amount: 1 }),
+        headers: { 'idempotency-key': keyBytes },
+      },
+    ]);
+    await eventually(() => deadLetters.length === 1, 'the dead letter handled');
+    // Keyed by where the original arrived: its header keyed nothing.
+    expect(deadLetters[0].idempotencyKey).toBe(`${topic}/0/0`);
+    expect(readDeadLetterInfo(deadLetters[0].record)?.errorClass).toBe('PayloadDecodeError');
+
+    await app.get(DeadLetterReplayer).replay(deadLetters[0].record);
+    // The replay meets the rule the original met: dead-lettered again, and that second dead
+    // letter is the same failure, handled once.
+    await eventually(
+      () => stats.get(`${LedgerDeadLetters.name}.onDeadLetter`).duplicates === 1,
+      'the second dead letter skipped as a duplicate',
+    );
+    expect(stats.get(`${Ledger.name}.credit`)).toMatchObject({ processed: 0, deadLettered: 2 });
+    expect(deadLetters).toHaveLength(1);
+    expect(
+      await ledger.db.dataSource.getRepository(LedgerEntry).countBy({ accountId: account }),
+    ).toBe(0);
+  });
 });
