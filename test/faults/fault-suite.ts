@@ -160,13 +160,12 @@ export async function runScenario(
     processing: options.processing,
     batchHandlerRecords: options.batchHandlerRecords,
     unsafeBypassDedup: options.unsafeBypassDedup,
+    unsafeCommitBeforeProcess: options.unsafeCommitBeforeProcess,
     // With the broken library, commit only at batch ends: a periodic commit in mid-batch would move
     // the committed offset back to the processed position before the kill and hide the loss by chance.
     commit: options.unsafeCommitBeforeProcess ? { strategy: 'batch' } : undefined,
   };
-  const workerEnv: Record<string, string> = options.unsafeCommitBeforeProcess
-    ? { RK_UNSAFE_COMMIT_BEFORE_PROCESS: '1' }
-    : {};
+  const workerEnv: Record<string, string> = {};
   const pool = new WorkerPool(workerConfig, workerEnv, deadline, log);
   livePools.add(pool);
   const injected: Record<string, number> = {

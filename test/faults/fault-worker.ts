@@ -27,6 +27,7 @@ import {
   type ProcessingOptions,
 } from '@reliable-kafka/nestjs';
 import { applyCredit } from '../support/ledger/credit';
+import { commitBeforeProcess } from './commit-before-process';
 import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
 
 export interface FaultWorkerConfig {
@@ -58,6 +59,8 @@ export interface FaultWorkerConfig {
    * that holds the dedup record, so a rolled-back or redelivered message applies its effect again.
    */
   unsafeBypassDedup?: boolean;
+  /** TEST-ONLY breakage: offsets are committed before a batch is processed (commit-before-process.ts). */
+  unsafeCommitBeforeProcess?: boolean;
 }
 
 export interface FaultMessage {
@@ -82,6 +85,7 @@ const RETRY = {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.RK_WORKER_CONFIG ?? '') as FaultWorkerConfig;
+  if (config.unsafeCommitBeforeProcess) commitBeforeProcess();
   const dataSource = new DataSource({
     type: 'postgres',
     url: config.dbUrl,

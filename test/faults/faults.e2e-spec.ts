@@ -143,7 +143,7 @@ describe('fault injection: every message counted (own broker and PostgreSQL)', (
     return report;
   }
 
-  it('fails with the lost keys when the library commits offsets before processing (RK_UNSAFE_COMMIT_BEFORE_PROCESS=1)', async () => {
+  it('fails with the lost keys when the library commits offsets before processing (broken on purpose by the worker)', async () => {
     const report = await brokenRun('broken-commit', { unsafeCommitBeforeProcess: true }, {}, 40);
     expect(report.ok).toBe(false);
     expect(report.faultsInjected['sigkill-in-handler']).toBe(1);

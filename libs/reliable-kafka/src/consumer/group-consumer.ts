@@ -16,13 +16,6 @@ import { DEFAULT_BATCH_TRANSACTION_RECORDS, DEFAULT_KEY_CONCURRENCY } from './pr
 import { processSequentially } from './sequential-processing';
 
 /**
- * TEST-ONLY, never set in production: `RK_UNSAFE_COMMIT_BEFORE_PROCESS=1` deliberately breaks
- * invariant 1 (process before commit) by committing a fetched batch's last offset + 1 before its
- * records are processed, so the fault-injection suite (test/faults) can show it detects loss.
- */
-const UNSAFE_COMMIT_BEFORE_PROCESS = process.env.RK_UNSAFE_COMMIT_BEFORE_PROCESS === '1';
-
-/**
  * One kafkajs consumer for one consumer group: fetches, hands each record to its handler in
  * partition order, and commits a partition's offset only after its records have finished.
  */
@@ -202,12 +195,6 @@ export class GroupConsumer {
       },
     };
 
-    if (UNSAFE_COMMIT_BEFORE_PROCESS && run.records.length > 0 && this.consumer) {
-      const next = (BigInt(run.records[run.records.length - 1].offset) + 1n).toString();
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: next },
-      ]);
-    }
     const processing = handler.processing;
     if (processing.mode === 'key-concurrency') {
       await processByKey(run, this.processor, processing.maxConcurrency ?? DEFAULT_KEY_CONCURRENCY);
