@@ -63,6 +63,7 @@ export {
   BrokerUnreachableError,
   ReliableKafkaConfigurationError,
 } from './errors/configuration.error';
+export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { DeliveryTimeoutError, UnknownTopicError } from './errors/delivery.errors';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
