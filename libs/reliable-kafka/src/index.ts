@@ -7,15 +7,15 @@ export type {
   ReliableKafkaConsumerOptions,
   ReliableKafkaModuleOptions,
   TopicOptions,
-} from './reliable-kafka.options';
+} from './options/reliable-kafka.options';
 
 export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
-export type { AtLeastOnceHandlerOptions } from './decorators/at-least-once-handler.options';
+export type { AtLeastOnceHandlerOptions } from './options/at-least-once-handler.options';
 export { AtLeastOnceBatchHandler } from './decorators/at-least-once-batch-handler.decorator';
 export type {
   AtLeastOnceBatchHandlerOptions,
   BatchHandlerSettings,
-} from './decorators/at-least-once-batch-handler.options';
+} from './options/at-least-once-batch-handler.options';
 export { Idempotent } from './decorators/idempotent.decorator';
 export { TransactionManager } from './decorators/transaction-manager.decorator';
 /** Same decorators as the Nest Kafka transport, so handler signatures move over unchanged. */
@@ -31,10 +31,14 @@ export type {
 } from './pipeline/idempotency-key';
 export { TransactionInterceptor } from './pipeline/transaction.interceptor';
 export { IdempotencyInterceptor } from './pipeline/idempotency.interceptor';
-export type { KafkaMessageRecord } from './consumer/kafka-message-record';
-export type { ProcessingOptions } from './consumer/processing.options';
+export type { KafkaMessageRecord } from './kafka/kafka-message-record';
+export type { ProcessingOptions } from './options/processing.options';
 export { ReliableKafkaConsumers } from './consumer/reliable-kafka-consumers';
-export type { ConsumersStatus, GroupStatus, PartitionStatus } from './consumer/consumer-status';
+export type {
+  ConsumersStatus,
+  GroupStatus,
+  PartitionStatus,
+} from './observability/consumer-status';
 
 export type { PayloadDecoder, PayloadDecoderOption } from './decoding/payload-decoder';
 export type { RetentionWindow } from './dedup/retention-window';
@@ -43,8 +47,8 @@ export {
   CreateReliableKafkaDedupTable1764300000000,
 } from './dedup/dedup-table.migration';
 
-export type { BackoffOptions, ErrorClass, ErrorKind, RetryOptions } from './failure/retry.options';
-export type { DeadLetterOptions } from './failure/dead-letter.options';
+export type { BackoffOptions, ErrorClass, ErrorKind, RetryOptions } from './options/retry.options';
+export type { DeadLetterOptions } from './options/dead-letter.options';
 export { DeadLetterHeaders } from './failure/dead-letter.headers';
 export { DeadLetterHandler } from './decorators/dead-letter-handler.decorator';
 export type { DeadLetterHandlerOptions } from './decorators/dead-letter-handler.decorator';
@@ -64,7 +68,8 @@ export {
   ReliableKafkaConfigurationError,
 } from './errors/configuration.error';
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
-export { DeliveryTimeoutError, UnknownTopicError } from './errors/delivery.errors';
+export { DeliveryTimeoutError } from './errors/delivery-timeout.error';
+export { UnknownTopicError } from './errors/unknown-topic.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,
@@ -76,7 +81,7 @@ export {
 
 // Observability: Prometheus metrics, OpenTelemetry tracing, terminus health indicator.
 export { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
-export type { MetricsOptions } from './observability/metrics.options';
+export type { MetricsOptions } from './options/metrics.options';
 export {
   TracingInterceptor,
   RELIABLE_KAFKA_TRACER,
@@ -93,8 +98,8 @@ export type {
   ProducerMessage,
   ProducerOptions,
   RecordMetadata,
-} from './producer/producer.options';
-export type { OutboxOptions } from './producer/outbox/outbox.options';
+} from './options/producer.options';
+export type { OutboxOptions } from './options/outbox.options';
 export { OutboxService } from './producer/outbox/outbox.service';
 export type { OutboxEntry } from './producer/outbox/outbox.service';
 export { OutboxRelay } from './producer/outbox/outbox-relay';

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ReliableKafkaModuleOptions } from './reliable-kafka.options';
+import type { ReliableKafkaModuleOptions } from './options/reliable-kafka.options';
 
 export const {
   ConfigurableModuleClass,

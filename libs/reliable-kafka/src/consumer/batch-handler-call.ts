@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { BatchHandlerTransaction } from '../pipeline/handler-transaction';
 import { ReliableKafkaBatchContext } from '../pipeline/reliable-kafka-batch.context';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 
 /** A record decoded and keyed, ready for its handler. */
 export interface PreparedRecord {

@@ -6,7 +6,7 @@ import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { TransactionScope } from '../pipeline/handler-transaction';
 import { callBatchHandler, type PreparedRecord } from './batch-handler-call';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';
 import { processSequentially } from './sequential-processing';

@@ -1,4 +1,4 @@
-import type { CommitStrategy } from '../reliable-kafka.options';
+import type { CommitStrategy } from '../options/reliable-kafka.options';
 
 /**
  * When a partition's finished offsets are committed. Whatever the answer, only finished offsets

@@ -3,16 +3,19 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { toMessageRecord } from '../kafka/kafkajs-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
-import type { ReliableKafkaConsumerOptions } from '../reliable-kafka.options';
+import type { ReliableKafkaConsumerOptions } from '../options/reliable-kafka.options';
 import type { BatchTransactionProcessing } from './batch-transaction-processing';
 import type { CommitPolicy } from './commit-policy';
-import type { GroupStatus } from './consumer-status';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { GroupStatus } from '../observability/consumer-status';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { processByKey } from './key-concurrent-processing';
 import type { MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';
 import { PartitionState } from './partition-state';
-import { DEFAULT_BATCH_TRANSACTION_RECORDS, DEFAULT_KEY_CONCURRENCY } from './processing.options';
+import {
+  DEFAULT_BATCH_TRANSACTION_RECORDS,
+  DEFAULT_KEY_CONCURRENCY,
+} from '../options/processing.options';
 import { processSequentially } from './sequential-processing';
 
 /**

@@ -1,5 +1,5 @@
 import type { HandlerDefinition } from '../discovery/handler-definition';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { processByKey } from './key-concurrent-processing';
 import type { DeliveryResult, MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';

@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { MessageProcessor } from './message-processor';
 import type { PartitionRun } from './partition-run';
 

@@ -4,7 +4,8 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { headerText } from '../failure/header-text';
-import { msUntilDue, originOf, priorAttempts } from '../failure/retry-topics';
+import { msUntilDue, priorAttempts } from '../failure/retry-topics';
+import { originOf } from '../kafka/record-origin';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
@@ -12,7 +13,7 @@ import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { TransactionScope } from '../pipeline/handler-transaction';
 import { callBatchHandler } from './batch-handler-call';
 import type { DeliveryState } from './delivery-state';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 
 /**
  * `finished`: the effect is committed, the duplicate skipped, or the record dead-lettered, so its

@@ -1,5 +1,5 @@
 import type { HandlerDefinition } from '../discovery/handler-definition';
-import type { KafkaMessageRecord } from './kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { PartitionState } from './partition-state';
 
 /** One fetched batch of one partition, as a processing mode sees it. */

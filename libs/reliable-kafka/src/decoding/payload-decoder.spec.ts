@@ -1,5 +1,5 @@
 import { PayloadDecodeError } from '../errors/non-retriable.error';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { resolvePayloadDecoder } from './payload-decoder';
 
 const record = {} as KafkaMessageRecord;

@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { PayloadDecodeError } from '../errors/non-retriable.error';
 import { decodeUtf8Strictly } from './strict-utf8';
 

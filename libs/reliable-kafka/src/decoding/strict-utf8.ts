@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { PayloadDecodeError } from '../errors/non-retriable.error';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 
 /**
  * Decodes UTF-8 strictly: bytes that are not UTF-8 are an error, never replaced by U+FFFD. A

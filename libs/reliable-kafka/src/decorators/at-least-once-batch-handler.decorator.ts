@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { BATCH_HANDLER_METADATA } from '../reliable-kafka.constants';
 import { AtLeastOnceHandler } from './at-least-once-handler.decorator';
-import type { AtLeastOnceBatchHandlerOptions } from './at-least-once-batch-handler.options';
+import type { AtLeastOnceBatchHandlerOptions } from '../options/at-least-once-batch-handler.options';
 
 /**
  * Marks a provider method as an at-least-once batch handler: it is called with the payloads of a

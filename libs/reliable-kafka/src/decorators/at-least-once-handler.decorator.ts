@@ -3,7 +3,7 @@ import { AT_LEAST_ONCE_HANDLER_METADATA } from '../reliable-kafka.constants';
 import { IdempotencyInterceptor } from '../pipeline/idempotency.interceptor';
 import { TransactionInterceptor } from '../pipeline/transaction.interceptor';
 import { TracingInterceptor } from '../observability/tracing.interceptor';
-import type { AtLeastOnceHandlerOptions } from './at-least-once-handler.options';
+import type { AtLeastOnceHandlerOptions } from '../options/at-least-once-handler.options';
 
 /**
  * Marks a provider method as an at-least-once Kafka handler. The method runs inside a database

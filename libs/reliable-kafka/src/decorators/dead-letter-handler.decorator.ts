@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { originalIdempotencyKey } from '../failure/dead-letter-info';
 import { DEFAULT_DEAD_LETTER_SUFFIX } from '../reliable-kafka.constants';
 import { AtLeastOnceHandler } from './at-least-once-handler.decorator';
-import type { AtLeastOnceHandlerOptions } from './at-least-once-handler.options';
+import type { AtLeastOnceHandlerOptions } from '../options/at-least-once-handler.options';
 import { Idempotent } from './idempotent.decorator';
 
 export type DeadLetterHandlerOptions = Omit<AtLeastOnceHandlerOptions, 'topics'> & {

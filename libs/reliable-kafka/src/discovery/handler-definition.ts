@@ -1,9 +1,9 @@
-import type { ProcessingOptions } from '../consumer/processing.options';
+import type { ProcessingOptions } from '../options/processing.options';
 import type { PayloadDecoder } from '../decoding/payload-decoder';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
 import type { ReliableKafkaBatchContext } from '../pipeline/reliable-kafka-batch.context';
 import type { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
-import type { BackoffOptions, RetryOptions } from '../failure/retry.options';
+import type { BackoffOptions, RetryOptions } from '../options/retry.options';
 
 /** A discovered handler with every setting resolved: what the consumers run. */
 export interface HandlerDefinition {

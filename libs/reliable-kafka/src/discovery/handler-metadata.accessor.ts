@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AtLeastOnceHandlerOptions } from '../decorators/at-least-once-handler.options';
-import type { BatchHandlerSettings } from '../decorators/at-least-once-batch-handler.options';
+import type { AtLeastOnceHandlerOptions } from '../options/at-least-once-handler.options';
+import type { BatchHandlerSettings } from '../options/at-least-once-batch-handler.options';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
 import {
   AT_LEAST_ONCE_HANDLER_METADATA,

@@ -1,6 +1,6 @@
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import { DEFAULT_BACKOFF } from '../failure/backoff';
-import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
+import { DEFAULT_BACKOFF } from '../options/retry.options';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { type HandlerMetadata, resolveHandlerSettings } from './handler-settings';
 
 const moduleOptions: Pick<ResolvedOptions, 'consumer' | 'handlerDefaults'> = {

@@ -1,7 +1,7 @@
-import { DEFAULT_BATCH_TRANSACTION_RECORDS } from '../consumer/processing.options';
+import { DEFAULT_BATCH_TRANSACTION_RECORDS } from '../options/processing.options';
 import { resolvePayloadDecoder } from '../decoding/payload-decoder';
-import type { BatchHandlerSettings } from '../decorators/at-least-once-batch-handler.options';
-import type { AtLeastOnceHandlerOptions } from '../decorators/at-least-once-handler.options';
+import type { BatchHandlerSettings } from '../options/at-least-once-batch-handler.options';
+import type { AtLeastOnceHandlerOptions } from '../options/at-least-once-handler.options';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { retryTopicName } from '../failure/retry-topics';
 import type { IdempotentOptions } from '../pipeline/idempotency-key';
@@ -11,7 +11,7 @@ import {
   type ResolvedOptions,
   resolveProcessing,
   resolveRetry,
-} from '../reliable-kafka.options-resolver';
+} from '../options/reliable-kafka.options-resolver';
 import type { HandlerDefinition } from './handler-definition';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;

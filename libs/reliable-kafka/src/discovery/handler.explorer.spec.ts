@@ -6,8 +6,8 @@ import { AtLeastOnceBatchHandler } from '../decorators/at-least-once-batch-handl
 import { AtLeastOnceHandler } from '../decorators/at-least-once-handler.decorator';
 import { Idempotent } from '../decorators/idempotent.decorator';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
-import { resolveOptions } from '../reliable-kafka.options-resolver';
+import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
+import { resolveOptions } from '../options/reliable-kafka.options-resolver';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
 import { HandlerExplorer } from './handler.explorer';
 

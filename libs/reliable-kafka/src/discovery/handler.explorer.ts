@@ -5,7 +5,7 @@ import { ExternalContextCreator } from '@nestjs/core/helpers/external-context-cr
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { HandlerParamsFactory } from '../pipeline/handler-params.factory';
-import type { ResolvedOptions } from '../reliable-kafka.options-resolver';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import type { HandlerDefinition } from './handler-definition';
 import { HandlerMetadataAccessor } from './handler-metadata.accessor';
 import { resolveHandlerSettings } from './handler-settings';

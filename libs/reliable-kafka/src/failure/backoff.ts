@@ -1,12 +1,4 @@
-import type { BackoffOptions } from './retry.options';
-
-export const DEFAULT_BACKOFF: BackoffOptions = {
-  type: 'exponential',
-  initialMs: 200,
-  multiplier: 2,
-  maxMs: 10_000,
-  jitter: 0.2,
-};
+import type { BackoffOptions } from '../options/retry.options';
 
 /** Delay before retry number `retry` (1 = the first retry). */
 export function backoffDelay(

@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';

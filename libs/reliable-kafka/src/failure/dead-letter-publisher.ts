@@ -1,8 +1,9 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders } from './dead-letter.headers';
 import { headerText } from './header-text';
-import { originOf, withoutRetryHeaders } from './retry-topics';
+import { originOf } from '../kafka/record-origin';
+import { withoutRetryHeaders } from './retry-topics';
 
 export interface DeadLetterFailure {
   error: unknown;

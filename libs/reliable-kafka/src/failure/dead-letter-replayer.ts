@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { emptyHeaders, type KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
-import { originHeaders, withoutRetryHeaders } from './retry-topics';
+import { originHeaders } from '../kafka/record-origin';
+import { withoutRetryHeaders } from './retry-topics';
 
 const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 

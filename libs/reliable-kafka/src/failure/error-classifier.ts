@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { NonRetriableError, RetriableError } from '../errors/non-retriable.error';
-import type { ErrorKind, RetryOptions } from './retry.options';
+import type { ErrorKind, RetryOptions } from '../options/retry.options';
 
 /**
  * Decides whether retrying a failed delivery can help. Order: the user's `classify`, the user's

@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import { classifyError, isDatabaseUnavailable } from './error-classifier';
-import type { BackoffOptions, RetryOptions } from './retry.options';
+import type { BackoffOptions, RetryOptions } from '../options/retry.options';
 
 /** A handler's retry settings with their defaults applied. */
 export type ResolvedRetry = Required<Pick<RetryOptions, 'maxAttempts' | 'maxTotalMs'>> &

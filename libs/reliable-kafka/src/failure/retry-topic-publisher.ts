@@ -1,12 +1,7 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
+import { originHeaders, originOf } from '../kafka/record-origin';
 import type { RecordSender } from '../kafka/kafka-port';
-import {
-  originHeaders,
-  originOf,
-  retryTopicName,
-  RetryTopicHeaders,
-  withoutRetryHeaders,
-} from './retry-topics';
+import { retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
 
 /**
  * Moves a failed record to its next retry topic: original key, value and headers, plus where it

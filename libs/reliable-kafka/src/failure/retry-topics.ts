@@ -1,4 +1,5 @@
-import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
+import { emptyHeaders, type KafkaMessageRecord } from '../kafka/kafka-message-record';
+import { OriginHeaders } from '../kafka/record-origin';
 
 /** Headers of a record moved to a retry topic. */
 export const RetryTopicHeaders = {
@@ -6,10 +7,10 @@ export const RetryTopicHeaders = {
   attempts: 'retry-attempts',
   /** Epoch ms before which the record is not delivered again. */
   notBefore: 'retry-not-before',
-  originalTopic: 'retry-original-topic',
-  originalPartition: 'retry-original-partition',
-  originalOffset: 'retry-original-offset',
-  originalTimestamp: 'retry-original-timestamp',
+  originalTopic: OriginHeaders.topic,
+  originalPartition: OriginHeaders.partition,
+  originalOffset: OriginHeaders.offset,
+  originalTimestamp: OriginHeaders.timestamp,
 } as const;
 
 export const RETRY_HEADER_NAMES = new Set<string>(Object.values(RetryTopicHeaders));
@@ -17,38 +18,6 @@ export const RETRY_HEADER_NAMES = new Set<string>(Object.values(RetryTopicHeader
 /** `<topic>.retry.<n>`, n from 1. */
 export function retryTopicName(sourceTopic: string, n: number): string {
   return `${sourceTopic}.retry.${n}`;
-}
-
-/** Where a record first arrived: its own coordinates, or those its retry headers carry. */
-export function originOf(
-  record: KafkaMessageRecord,
-): Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset' | 'timestamp'> {
-  const h = record.headers;
-  const topic = h[RetryTopicHeaders.originalTopic];
-  if (!topic) return record;
-  return {
-    topic,
-    partition: Number(h[RetryTopicHeaders.originalPartition]),
-    offset: h[RetryTopicHeaders.originalOffset] ?? record.offset,
-    timestamp: h[RetryTopicHeaders.originalTimestamp] ?? record.timestamp,
-  };
-}
-
-/** The headers `originOf` reads: where a record first arrived, for a copy sent elsewhere. */
-export function originHeaders(origin: {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp?: string;
-}): Record<string, string> {
-  const headers: Record<string, string> = {
-    [RetryTopicHeaders.originalTopic]: origin.topic,
-    [RetryTopicHeaders.originalPartition]: String(origin.partition),
-    [RetryTopicHeaders.originalOffset]: origin.offset,
-  };
-  if (origin.timestamp !== undefined)
-    headers[RetryTopicHeaders.originalTimestamp] = origin.timestamp;
-  return headers;
 }
 
 /** Failed deliveries before this one (0 on the source topic). */

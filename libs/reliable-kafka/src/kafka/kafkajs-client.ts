@@ -10,8 +10,9 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import { emptyHeaders, type KafkaMessageRecord } from '../consumer/kafka-message-record';
-import { DeliveryTimeoutError, UnknownTopicError } from '../errors/delivery.errors';
+import { emptyHeaders, type KafkaMessageRecord } from './kafka-message-record';
+import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
+import { UnknownTopicError } from '../errors/unknown-topic.error';
 import type { OutgoingRecord, RecordSender, SentRecord } from './kafka-port';
 
 /**

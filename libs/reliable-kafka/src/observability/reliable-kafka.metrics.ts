@@ -15,7 +15,7 @@ import {
 } from 'prom-client';
 import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
+import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
 import type { DeliveryEvent, ReliableKafkaEventMap } from './reliable-kafka.events';
 import { ReliableKafkaEvents } from './reliable-kafka.events';
 import { DeliveryDurationHistogram } from './delivery-duration-histogram';

@@ -3,7 +3,7 @@ import { context, propagation, type Span, trace, type Tracer } from '@openteleme
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import { TracingInterceptor } from './tracing.interceptor';
 

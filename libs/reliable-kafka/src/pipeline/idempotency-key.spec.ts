@@ -3,7 +3,7 @@ import {
   MissingIdempotencyKeyError,
   PayloadDecodeError,
 } from '../errors/non-retriable.error';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { extractIdempotencyKey, type IdempotencyKeyFn } from './idempotency-key';
 
 function record(headers: Record<string, string> = {}): KafkaMessageRecord {

@@ -3,9 +3,9 @@ import {
   IdempotencyKeyFunctionError,
   MissingIdempotencyKeyError,
 } from '../errors/non-retriable.error';
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { decodeHeaderStrictly, decodeUtf8Strictly } from '../decoding/strict-utf8';
-import { originOf } from '../failure/retry-topics';
+import { originOf } from '../kafka/record-origin';
 
 /** What a key function sees: the record and its decoded payload. */
 export interface IdempotencyKeySource<TPayload = unknown> extends KafkaMessageRecord {

@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { BatchHandlerTransaction } from './handler-transaction';
 import type { DeliveryOutcome } from './reliable-kafka.context';
 import { TransactionBoundContext } from './transaction-bound.context';

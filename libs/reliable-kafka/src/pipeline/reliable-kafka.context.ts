@@ -1,4 +1,4 @@
-import type { KafkaMessageRecord } from '../consumer/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { HandlerTransaction } from './handler-transaction';
 import { TransactionBoundContext } from './transaction-bound.context';
 

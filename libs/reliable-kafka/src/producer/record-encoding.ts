@@ -1,6 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER, MESSAGE_ID_HEADER } from '../reliable-kafka.constants';
 import { SerializationError } from './errors/producer.errors';
-import type { ProducerMessage } from './producer.options';
+import type { ProducerMessage } from '../options/producer.options';
 import { uuidv7 } from './uuid-v7';
 
 /** Bytes or text as given; anything else as JSON. Unserializable values are a SerializationError. */

@@ -13,16 +13,16 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { DeliveryTimeoutError } from '../errors/delivery.errors';
+import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
 import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
 import type { OutgoingRecord } from '../kafka/kafka-port';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../reliable-kafka.options';
+import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
 import { classifyProducerError } from './errors/classify-producer-error';
 import { ProducerClosedError } from './errors/producer.errors';
-import type { ProducerMessage, RecordMetadata } from './producer.options';
-import { type ResolvedProducerOptions, resolveProducerOptions } from './producer-settings';
+import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
+import { type ResolvedProducerOptions, resolveProducerOptions } from '../options/producer-settings';
 import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
 
 const tracer = trace.getTracer('@reliable-kafka/nestjs');

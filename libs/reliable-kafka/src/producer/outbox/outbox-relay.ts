@@ -7,9 +7,12 @@ import {
 } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { RELIABLE_KAFKA_OPTIONS } from '../../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../../reliable-kafka.options';
-import type { ProducerMessage } from '../producer.options';
-import { type ResolvedOutboxOptions, resolveProducerOptions } from '../producer-settings';
+import type { ReliableKafkaModuleOptions } from '../../options/reliable-kafka.options';
+import type { ProducerMessage } from '../../options/producer.options';
+import {
+  type ResolvedOutboxOptions,
+  resolveProducerOptions,
+} from '../../options/producer-settings';
 import { ReliableProducer } from '../reliable-producer';
 import { type OutboxRow, toOutboxRow } from './outbox-row';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';

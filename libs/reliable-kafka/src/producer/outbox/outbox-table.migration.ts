@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { DEFAULT_OUTBOX_TABLE } from '../producer-settings';
+import { DEFAULT_OUTBOX_TABLE } from '../../options/producer-settings';
 import { outboxPendingIndex, outboxTable } from './outbox-table';
 
 /**

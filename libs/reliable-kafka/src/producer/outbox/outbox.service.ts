@@ -5,9 +5,12 @@ import { ReliableKafkaConfigurationError } from '../../errors/configuration.erro
 import { ReliableKafkaBatchContext } from '../../pipeline/reliable-kafka-batch.context';
 import { ReliableKafkaContext } from '../../pipeline/reliable-kafka.context';
 import { RELIABLE_KAFKA_OPTIONS } from '../../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../../reliable-kafka.options';
-import type { ProducerMessage } from '../producer.options';
-import { type ResolvedProducerOptions, resolveProducerOptions } from '../producer-settings';
+import type { ReliableKafkaModuleOptions } from '../../options/reliable-kafka.options';
+import type { ProducerMessage } from '../../options/producer.options';
+import {
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from '../../options/producer-settings';
 import { encodeValue, identityHeaders } from '../record-encoding';
 import { outboxDataSource } from './outbox-data-source';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';

@@ -1,23 +1,6 @@
 import { ReliableKafkaError } from './reliable-kafka.error';
 
 /**
- * A record was not acknowledged within the delivery timeout (Kafka's `delivery.timeout.ms`): the
- * broker was unreachable or the topic unwritable for that long. The record may or may not have
- * been written; consumers deduplicating by idempotency key absorb a resend.
- */
-export class DeliveryTimeoutError extends ReliableKafkaError {
-  readonly code = 'RK_DELIVERY_TIMEOUT';
-
-  constructor(
-    readonly topic: string,
-    readonly timeoutMs: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`Records to "${topic}" were not acknowledged within ${timeoutMs} ms`, options);
-  }
-}
-
-/**
  * The broker does not know the topic, and kept saying so: records to it cannot be delivered until
  * someone creates it, so the send fails at once instead of waiting out the delivery timeout. The
  * library never creates a topic by producing to it (auto-creation is off in its clients, whatever

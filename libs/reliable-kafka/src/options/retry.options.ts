@@ -38,3 +38,12 @@ export interface RetryOptions {
    */
   topics?: { delaysMs: number[] };
 }
+
+/** Exponential back-off from 200 ms to 10 s, 20% jitter: the default of every handler. */
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  type: 'exponential',
+  initialMs: 200,
+  multiplier: 2,
+  maxMs: 10_000,
+  jitter: 0.2,
+};

@@ -1,8 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import type { TopicOptions } from '../reliable-kafka.options';
-import { waitForLeaders } from './wait-for-leaders';
+import type { TopicOptions } from '../options/reliable-kafka.options';
+import { waitForLeaders } from '../kafka/wait-for-leaders';
 
 /**
  * At bootstrap: handler topics must exist (or are created when `topics.create`); the topics the

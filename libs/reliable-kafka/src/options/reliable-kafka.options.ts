@@ -1,12 +1,12 @@
 import type { KafkaConfig } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import type { ProcessingOptions } from './consumer/processing.options';
-import type { PayloadDecoderOption } from './decoding/payload-decoder';
-import type { RetentionWindow } from './dedup/retention-window';
-import type { DeadLetterOptions } from './failure/dead-letter.options';
-import type { RetryOptions } from './failure/retry.options';
-import type { ProducerOptions } from './producer/producer.options';
-import type { MetricsOptions } from './observability/metrics.options';
+import type { ProcessingOptions } from './processing.options';
+import type { PayloadDecoderOption } from '../decoding/payload-decoder';
+import type { RetentionWindow } from '../dedup/retention-window';
+import type { DeadLetterOptions } from './dead-letter.options';
+import type { RetryOptions } from './retry.options';
+import type { ProducerOptions } from './producer.options';
+import type { MetricsOptions } from './metrics.options';
 
 /**
  * When the offsets of processed messages are committed. Every strategy commits only offsets whose
@@ -85,7 +85,7 @@ export interface TopicOptions {
 }
 
 /** Settings of the library's producers: ReliableProducer, the outbox relay and dead-letter writes. */
-export type { ProducerOptions } from './producer/producer.options';
+export type { ProducerOptions } from './producer.options';
 
 export interface ReliableKafkaModuleOptions {
   /** kafkajs client settings, passed through (brokers, clientId, ssl, sasl, timeouts). */

@@ -1,4 +1,4 @@
-import type { OutboxOptions } from './outbox/outbox.options';
+import type { OutboxOptions } from './outbox.options';
 
 /** A message handed to the producer. `value` objects are serialized as JSON unless Buffer or string. */
 export interface ProducerMessage<T = unknown> {

@@ -1,4 +1,4 @@
-import { ReliableKafkaConfigurationError } from './errors/configuration.error';
+import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import type { ReliableKafkaModuleOptions } from './reliable-kafka.options';
 import { resolveOptions, resolveRetry } from './reliable-kafka.options-resolver';
 

@@ -1,5 +1,5 @@
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import type { OutboxOptions } from './outbox/outbox.options';
+import type { OutboxOptions } from './outbox.options';
 import type { ProducerOptions } from './producer.options';
 
 export const DEFAULT_OUTBOX_TABLE = 'reliable_kafka_outbox';

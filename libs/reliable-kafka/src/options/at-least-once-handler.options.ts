@@ -1,7 +1,7 @@
-import type { ProcessingOptions } from '../consumer/processing.options';
+import type { ProcessingOptions } from './processing.options';
 import type { PayloadDecoderOption } from '../decoding/payload-decoder';
-import type { DeadLetterOptions } from '../failure/dead-letter.options';
-import type { RetryOptions } from '../failure/retry.options';
+import type { DeadLetterOptions } from './dead-letter.options';
+import type { RetryOptions } from './retry.options';
 
 export interface AtLeastOnceHandlerOptions {
   /** Topic or topics this handler consumes. */

@@ -1,13 +1,12 @@
 import { DataSource } from 'typeorm';
-import { ReliableKafkaConfigurationError } from './errors/configuration.error';
-import { parseRetentionWindow } from './dedup/retention-window';
-import { DEFAULT_BACKOFF } from './failure/backoff';
-import type { ProcessingOptions } from './consumer/processing.options';
-import type { BackoffOptions, RetryOptions } from './failure/retry.options';
-import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from './reliable-kafka.constants';
+import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import { parseRetentionWindow } from '../dedup/retention-window';
+import type { ProcessingOptions } from './processing.options';
+import { type BackoffOptions, DEFAULT_BACKOFF, type RetryOptions } from './retry.options';
+import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from '../reliable-kafka.constants';
 import type { CommitStrategy, ReliableKafkaModuleOptions } from './reliable-kafka.options';
-import { type ResolvedProducerOptions, resolveProducerOptions } from './producer/producer-settings';
-import { validateMetricsOptions } from './observability/metrics.options';
+import { type ResolvedProducerOptions, resolveProducerOptions } from './producer-settings';
+import { validateMetricsOptions } from './metrics.options';
 
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions extends ReliableKafkaModuleOptions {
