@@ -11,6 +11,9 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export const MESSAGE_ID_HEADER = 'message-id';
 
+/** The module options with every default applied and every value checked, resolved once. */
+export const RESOLVED_OPTIONS = Symbol('reliable-kafka:resolved-options');
+
 export const DEFAULT_DEDUP_TABLE = 'reliable_kafka_dedup';
 export const DEFAULT_CLIENT_ID = 'reliable-kafka';
 export const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';

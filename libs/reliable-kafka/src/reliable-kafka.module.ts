@@ -7,13 +7,32 @@ import { HandlerMetadataAccessor } from './discovery/handler-metadata.accessor';
 import { DeliveryStats } from './observability/delivery-stats';
 import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
 import { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
-import { ConfigurableModuleClass } from './reliable-kafka.module-definition';
+import { FailureRecordSender } from './failure/failure-record-sender';
+import { ConsumersReadModel } from './observability/consumers-read-model';
+import { resolveOptions } from './options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from './reliable-kafka.constants';
+import {
+  ConfigurableModuleClass,
+  RELIABLE_KAFKA_OPTIONS,
+} from './reliable-kafka.module-definition';
 import { OutboxRelay } from './producer/outbox/outbox-relay';
 import { OutboxService } from './producer/outbox/outbox.service';
 import { ReliableProducer } from './producer/reliable-producer';
 
-/** What the module gives the app to inject. */
+/**
+ * The options checked once, at bootstrap, for every provider that reads them: a bad setting fails
+ * while the module is created, naming the setting.
+ */
+const resolvedOptions = {
+  provide: RESOLVED_OPTIONS,
+  useFactory: resolveOptions,
+  inject: [RELIABLE_KAFKA_OPTIONS],
+};
+
+/** What the module gives the app to inject (the read model and options for the health indicator). */
 const PUBLIC_PROVIDERS = [
+  resolvedOptions,
+  ConsumersReadModel,
   ReliableKafkaEvents,
   DeliveryStats,
   ReliableKafkaConsumers,
@@ -32,7 +51,7 @@ const PUBLIC_PROVIDERS = [
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [HandlerMetadataAccessor, HandlerExplorer, ...PUBLIC_PROVIDERS],
+  providers: [HandlerMetadataAccessor, HandlerExplorer, FailureRecordSender, ...PUBLIC_PROVIDERS],
   exports: PUBLIC_PROVIDERS,
 })
 export class ReliableKafkaModule extends ConfigurableModuleClass {}

@@ -17,19 +17,18 @@ import { createDedupTableMigration } from '../dedup/dedup-table.migration';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { HandlerExplorer } from '../discovery/handler.explorer';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
-import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
+import { FailureRecordSender } from '../failure/failure-record-sender';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
-import type { RecordSender } from '../kafka/kafka-port';
-import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
+import { createKafkaClient } from '../kafka/kafkajs-client';
 import { withBrokers } from '../kafka/broker-reachability';
+import { ConsumersReadModel } from '../observability/consumers-read-model';
 import { prepareTopics } from './topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
 import { TransactionRunner } from '../pipeline/transaction-runner';
-import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
-import { resolveOptions, type ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { BatchTransactionProcessing } from './batch-transaction-processing';
 import { CommitPolicy } from './commit-policy';
 import type { ConsumersStatus } from '../observability/consumer-status';
@@ -47,28 +46,31 @@ export class ReliableKafkaConsumers
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('ReliableKafka');
-  private options!: ResolvedOptions;
   private dataSource!: DataSource;
   private dedup!: DedupStore;
   private handlers: HandlerDefinition[] = [];
   private kafka?: Kafka;
-  private sender?: KafkajsProducerClient;
   private groups: GroupConsumer[] = [];
   private retention?: DedupRetention;
   private started = false;
 
   constructor(
-    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly rawOptions: ReliableKafkaModuleOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly moduleRef: ModuleRef,
     private readonly explorer: HandlerExplorer,
     private readonly events: ReliableKafkaEvents,
     private readonly discovery: DiscoveryService,
+    private readonly sender: FailureRecordSender,
+    private readonly readModel: ConsumersReadModel,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.options = resolveOptions(this.rawOptions);
     this.dataSource = this.resolveDataSource(this.options.dataSource);
     guardConnectionErrors(this.dataSource);
+    this.readModel.attach({
+      status: () => this.status(),
+      database: { dataSource: this.dataSource, dedupTableName: this.options.dedup.tableName },
+    });
     this.dedup = createDedupStore(this.dataSource, this.options.dedup.tableName);
     await this.ensureDedupTable();
     this.handlers = this.explorer.explore(this.options);
@@ -82,25 +84,9 @@ export class ReliableKafkaConsumers
     await this.stop();
   }
 
-  /** @internal the reliable sender of dead-letter writes and replays; exists once started. */
-  recordSender(): RecordSender {
-    if (!this.sender) throw new ConsumersNotStartedError();
-    return this.sender;
-  }
-
-  /** What each group is doing now: read by metrics and the health indicator. */
+  /** What each group is doing now (metrics and the health indicator read it via ConsumersReadModel). */
   status(): ConsumersStatus {
     return { started: this.started, groups: this.groups.map((group) => group.status()) };
-  }
-
-  /** The data source handlers run on and the dedup table's name: read by metrics and health. */
-  database(): { dataSource: DataSource; dedupTableName: string } {
-    return { dataSource: this.dataSource, dedupTableName: this.options.dedup.tableName };
-  }
-
-  /** The kafkajs client settings the consumers use: read by the health indicator's broker check. */
-  kafkaClientConfig(): ResolvedOptions['client'] {
-    return this.options.client;
   }
 
   private readonly onDedupDeleted = (count: number): void => {
@@ -125,18 +111,7 @@ export class ReliableKafkaConsumers
     await withBrokers(this.options.client.brokers, () =>
       prepareTopics(kafka, this.handlers, this.options.topics ?? {}),
     );
-    // Dead-letter and retry-topic writes share ReliableProducer's client, but always with the safe
-    // settings, whatever the app chose for its own records: losing a dead letter loses a message.
-    const { deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs } = this.options.producer;
-    this.sender = new KafkajsProducerClient(kafka, {
-      acks: -1,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      deliveryTimeoutMs,
-      requestTimeoutMs,
-      retryBackoffMs,
-    });
-    await this.sender.connect();
+    await this.sender.open(kafka);
 
     const transactions = new TransactionRunner(
       this.dataSource,
@@ -201,8 +176,7 @@ export class ReliableKafkaConsumers
     this.groups = [];
     await this.retention?.stop();
     this.retention = undefined;
-    await this.sender?.disconnect();
-    this.sender = undefined;
+    await this.sender.close();
   }
 
   /** Deletes expired dedup records now; returns how many. */

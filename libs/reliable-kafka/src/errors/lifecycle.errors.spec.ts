@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
+import { FailureRecordSender } from '../failure/failure-record-sender';
 import { TransactionBoundContext } from '../pipeline/transaction-bound.context';
 import { ConsumersNotStartedError, NoOpenTransactionError } from './lifecycle.errors';
 import { ReliableKafkaError } from './reliable-kafka.error';
@@ -35,15 +35,9 @@ describe('lifecycle errors', () => {
     });
   });
 
-  it('a replay before the consumers started: ConsumersNotStartedError, RK_CONSUMERS_NOT_STARTED', () => {
-    const consumers = new ReliableKafkaConsumers(
-      {} as never,
-      {} as never,
-      {} as never,
-      {} as never,
-      {} as never,
-    );
-    const error = thrownBy(() => consumers.recordSender());
+  it('a replay before the consumers started: ConsumersNotStartedError, RK_CONSUMERS_NOT_STARTED', async () => {
+    const sender = new FailureRecordSender({} as never);
+    const error = await sender.send('orders', []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConsumersNotStartedError);
     expect(error).toMatchObject({
       code: 'RK_CONSUMERS_NOT_STARTED',

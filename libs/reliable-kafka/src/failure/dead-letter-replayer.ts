@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { emptyHeaders, type KafkaMessageRecord } from '../kafka/kafka-message-record';
-import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
+import { FailureRecordSender } from './failure-record-sender';
 import { originHeaders } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
 
@@ -18,7 +18,7 @@ const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders
  */
 @Injectable()
 export class DeadLetterReplayer {
-  constructor(private readonly consumers: ReliableKafkaConsumers) {}
+  constructor(private readonly sender: FailureRecordSender) {}
 
   async replay(record: KafkaMessageRecord, toTopic?: string): Promise<void> {
     const info = readDeadLetterInfo(record);
@@ -47,8 +47,8 @@ export class DeadLetterReplayer {
       originalTimestamp: timestamp,
     } = info;
     Object.assign(headers, originHeaders({ topic, partition, offset, timestamp }));
-    await this.consumers
-      .recordSender()
-      .send(toTopic ?? info.originalTopic, [{ key: record.key, value: record.value, headers }]);
+    await this.sender.send(toTopic ?? info.originalTopic, [
+      { key: record.key, value: record.value, headers },
+    ]);
   }
 }

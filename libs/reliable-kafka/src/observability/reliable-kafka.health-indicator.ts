@@ -1,8 +1,10 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { type Admin, logLevel } from 'kafkajs';
-import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
 import { createKafkaClient } from '../kafka/kafkajs-client';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import { ConsumersReadModel } from './consumers-read-model';
 
 export interface ReliableKafkaHealthOptions {
   /**
@@ -30,8 +32,9 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
   private admin?: Promise<Admin>;
 
   constructor(
-    private readonly consumers: ReliableKafkaConsumers,
+    private readonly consumers: ConsumersReadModel,
     private readonly indicator: HealthIndicatorService,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
   async isHealthy<const Key extends string>(key: Key, options: ReliableKafkaHealthOptions = {}) {
@@ -110,7 +113,7 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
 
   private async pingBroker(): Promise<void> {
     this.admin ??= (async () => {
-      const config = this.consumers.kafkaClientConfig();
+      const config = this.options.client;
       const admin = createKafkaClient({
         ...config,
         clientId: `${config.clientId ?? 'reliable-kafka'}-health`,
@@ -125,7 +128,7 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
   }
 
   private async pingDatabase(): Promise<void> {
-    const { dataSource } = this.consumers.database();
+    const dataSource = this.consumers.database()?.dataSource;
     if (!dataSource?.isInitialized) throw new Error('the DataSource is not initialized');
     await dataSource.query('SELECT 1');
   }

@@ -13,9 +13,9 @@ import {
   register as defaultRegistry,
   type Registry,
 } from 'prom-client';
-import { ReliableKafkaConsumers } from '../consumer/reliable-kafka-consumers';
-import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import { ConsumersReadModel } from './consumers-read-model';
 import type { DeliveryEvent, ReliableKafkaEventMap } from './reliable-kafka.events';
 import { ReliableKafkaEvents } from './reliable-kafka.events';
 import { DeliveryDurationHistogram } from './delivery-duration-histogram';
@@ -48,9 +48,9 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
   private dedupCount?: { at: number; value: number };
 
   constructor(
-    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly options: ReliableKafkaModuleOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly events: ReliableKafkaEvents,
-    private readonly consumers: ReliableKafkaConsumers,
+    private readonly consumers: ConsumersReadModel,
   ) {}
 
   onModuleInit(): void {
@@ -351,8 +351,9 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     if (this.dedupCount && now - this.dedupCount.at < cacheMs) return this.dedupCount.value;
     try {
-      const { dataSource, dedupTableName } = this.consumers.database();
-      if (!dataSource?.isInitialized) return this.dedupCount?.value;
+      const database = this.consumers.database();
+      if (!database?.dataSource?.isInitialized) return this.dedupCount?.value;
+      const { dataSource, dedupTableName } = database;
       const table = dataSource.driver.escape(dedupTableName);
       const rows: Array<Record<string, unknown>> = await dataSource.query(
         `SELECT COUNT(*) AS n FROM ${table}`,
@@ -376,7 +377,7 @@ interface PartitionView {
   paused: boolean;
 }
 
-function partitionsOf(consumers: ReliableKafkaConsumers): PartitionView[] {
+function partitionsOf(consumers: ConsumersReadModel): PartitionView[] {
   return consumers.status().groups.flatMap((group) =>
     group.partitions.map((x) => ({
       group: group.groupId,

@@ -17,12 +17,12 @@ import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
 import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
 import type { OutgoingRecord } from '../kafka/kafka-port';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
-import { RELIABLE_KAFKA_OPTIONS } from '../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../options/reliable-kafka.options';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { classifyProducerError } from './errors/classify-producer-error';
 import { ProducerClosedError } from './errors/producer.errors';
 import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
-import { type ResolvedProducerOptions, resolveProducerOptions } from '../options/producer-settings';
+import type { ResolvedProducerOptions } from '../options/producer-settings';
 import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
 
 const tracer = trace.getTracer('@reliable-kafka/nestjs');
@@ -65,11 +65,10 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   private closed = false;
 
   constructor(
-    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly options: ReliableKafkaModuleOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly events: ReliableKafkaEvents,
   ) {
-    // Pure validation (no I/O): a bad combination fails while the module is being created.
-    this.settings = resolveProducerOptions(options.producer);
+    this.settings = options.producer;
   }
 
   /**

@@ -6,13 +6,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { RELIABLE_KAFKA_OPTIONS } from '../../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../../options/reliable-kafka.options';
+import type { ResolvedOptions } from '../../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../../reliable-kafka.constants';
 import type { ProducerMessage } from '../../options/producer.options';
-import {
-  type ResolvedOutboxOptions,
-  resolveProducerOptions,
-} from '../../options/producer-settings';
+import type { ResolvedOutboxOptions } from '../../options/producer-settings';
 import { ReliableProducer } from '../reliable-producer';
 import { type OutboxRow, toOutboxRow } from './outbox-row';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';
@@ -37,11 +34,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private stopping?: Promise<void>;
 
   constructor(
-    @Inject(RELIABLE_KAFKA_OPTIONS) options: ReliableKafkaModuleOptions,
+    @Inject(RESOLVED_OPTIONS) options: ResolvedOptions,
     private readonly outbox: OutboxService,
     private readonly producer: ReliableProducer,
   ) {
-    this.settings = resolveProducerOptions(options.producer).outbox;
+    this.settings = options.producer.outbox;
     // The relay must stop before the producer it publishes through closes.
     producer.onBeforeClose(() => this.stop());
   }

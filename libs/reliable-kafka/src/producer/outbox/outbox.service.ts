@@ -4,13 +4,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ReliableKafkaConfigurationError } from '../../errors/configuration.error';
 import { ReliableKafkaBatchContext } from '../../pipeline/reliable-kafka-batch.context';
 import { ReliableKafkaContext } from '../../pipeline/reliable-kafka.context';
-import { RELIABLE_KAFKA_OPTIONS } from '../../reliable-kafka.module-definition';
-import type { ReliableKafkaModuleOptions } from '../../options/reliable-kafka.options';
+import type { ResolvedOptions } from '../../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../../reliable-kafka.constants';
 import type { ProducerMessage } from '../../options/producer.options';
-import {
-  type ResolvedProducerOptions,
-  resolveProducerOptions,
-} from '../../options/producer-settings';
+import type { ResolvedProducerOptions } from '../../options/producer-settings';
 import { encodeValue, identityHeaders } from '../record-encoding';
 import { outboxDataSource } from './outbox-data-source';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';
@@ -33,10 +30,10 @@ export class OutboxService implements OnModuleInit {
   private dialect?: OutboxDialect;
 
   constructor(
-    @Inject(RELIABLE_KAFKA_OPTIONS) private readonly options: ReliableKafkaModuleOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.settings = resolveProducerOptions(options.producer);
+    this.settings = options.producer;
   }
 
   async onModuleInit(): Promise<void> {

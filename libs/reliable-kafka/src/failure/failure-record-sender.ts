@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
+import type { OutgoingRecord, RecordSender, SentRecord } from '../kafka/kafka-port';
+import { KafkajsProducerClient } from '../kafka/kafkajs-client';
+import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+
+/**
+ * The sender of dead-letter, retry-topic and replay writes. It shares the consumers' Kafka client
+ * and lives while they run (they open and close it), but always sends with the safe settings,
+ * whatever the app chose for its own records: losing a dead letter loses a message.
+ */
+@Injectable()
+export class FailureRecordSender implements RecordSender {
+  private client?: KafkajsProducerClient;
+
+  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions) {}
+
+  async open(kafka: Kafka): Promise<void> {
+    const { deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs } = this.options.producer;
+    const client = new KafkajsProducerClient(kafka, {
+      acks: -1,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      deliveryTimeoutMs,
+      requestTimeoutMs,
+      retryBackoffMs,
+    });
+    this.client = client;
+    await client.connect();
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.disconnect();
+  }
+
+  /** Fails with ConsumersNotStartedError before the consumers started or after they stopped. */
+  async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+    if (!this.client) throw new ConsumersNotStartedError();
+    return this.client.send(topic, records);
+  }
+}
