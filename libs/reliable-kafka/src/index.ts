@@ -76,8 +76,8 @@ export {
   MissingIdempotencyKeyError,
   NonRetriableError,
   PayloadDecodeError,
-  RetriableError,
 } from './errors/non-retriable.error';
+export { RetriableError } from './errors/retriable.error';
 
 // Observability: Prometheus metrics, OpenTelemetry tracing, terminus health indicator.
 export { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';

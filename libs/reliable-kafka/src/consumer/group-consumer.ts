@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
-import { toMessageRecord } from '../kafka/kafkajs-client';
+import { toMessageRecord } from '../kafka/kafkajs/kafkajs-record';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ReliableKafkaConsumerOptions } from '../options/reliable-kafka.options';
 import type { BatchTransactionProcessing } from './batch-transaction-processing';

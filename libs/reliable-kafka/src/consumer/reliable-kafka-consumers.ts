@@ -20,7 +20,7 @@ import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { FailureRecordSender } from '../failure/failure-record-sender';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
-import { createKafkaClient } from '../kafka/kafkajs-client';
+import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import { withBrokers } from '../kafka/broker-reachability';
 import { ConsumersReadModel } from '../observability/consumers-read-model';
 import { prepareTopics } from './topic-preparation';

@@ -8,11 +8,6 @@ export class NonRetriableError extends ReliableKafkaError {
   readonly code: string = 'RK_NON_RETRIABLE';
 }
 
-/** Throw this (or a subclass) to force a retry even when a classifier would say otherwise. */
-export class RetriableError extends ReliableKafkaError {
-  readonly code: string = 'RK_RETRIABLE';
-}
-
 /** The payload bytes could not be decoded: a poison message, sent to the dead-letter topic as is. */
 export class PayloadDecodeError extends NonRetriableError {
   override readonly code = 'RK_PAYLOAD_DECODE';

@@ -1,9 +1,6 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
-import {
-  NonRetriableError,
-  PayloadDecodeError,
-  RetriableError,
-} from '../errors/non-retriable.error';
+import { NonRetriableError, PayloadDecodeError } from '../errors/non-retriable.error';
+import { RetriableError } from '../errors/retriable.error';
 import { classifyError, isDatabaseUnavailable } from './error-classifier';
 
 class InsufficientFunds extends Error {}

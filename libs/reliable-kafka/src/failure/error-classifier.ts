@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { NonRetriableError, RetriableError } from '../errors/non-retriable.error';
+import { NonRetriableError } from '../errors/non-retriable.error';
+import { RetriableError } from '../errors/retriable.error';
 import type { ErrorKind, RetryOptions } from '../options/retry.options';
 
 /**

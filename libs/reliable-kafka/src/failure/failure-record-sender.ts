@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
 import type { OutgoingRecord, RecordSender, SentRecord } from '../kafka/kafka-port';
-import { KafkajsProducerClient } from '../kafka/kafkajs-client';
+import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 

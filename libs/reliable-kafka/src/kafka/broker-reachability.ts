@@ -1,6 +1,6 @@
 import type { KafkaConfig } from 'kafkajs';
 import { BrokerUnreachableError } from '../errors/configuration.error';
-import { isTransientKafkaError } from './kafkajs-client';
+import { isTransientKafkaError } from './kafkajs/kafkajs-errors';
 
 /**
  * Runs the first work of a bootstrap against the brokers: a failure to connect (after the client's

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { type Admin, logLevel } from 'kafkajs';
-import { createKafkaClient } from '../kafka/kafkajs-client';
+import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { ConsumersReadModel } from './consumers-read-model';

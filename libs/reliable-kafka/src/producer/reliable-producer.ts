@@ -14,7 +14,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
-import { createKafkaClient, KafkajsProducerClient } from '../kafka/kafkajs-client';
+import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
+import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
 import type { OutgoingRecord } from '../kafka/kafka-port';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';

@@ -4,7 +4,7 @@ import {
   isKafkaNonRetriable,
   isTransientKafkaError,
   kafkaErrorType,
-} from '../../kafka/kafkajs-client';
+} from '../../kafka/kafkajs/kafkajs-errors';
 import { ProducerFatalError, RecordTooLargeError } from './producer.errors';
 
 /**

@@ -1,51 +1,14 @@
-import { Logger } from '@nestjs/common';
 import {
   type Admin,
-  Kafka,
-  type KafkaConfig,
+  type Kafka,
   type PartitionMetadata,
   Partitioners,
-  type KafkaMessage,
-  type LogEntry,
-  logLevel,
   type Producer,
 } from 'kafkajs';
-import { emptyHeaders, type KafkaMessageRecord } from './kafka-message-record';
-import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
-import { UnknownTopicError } from '../errors/unknown-topic.error';
-import type { OutgoingRecord, RecordSender, SentRecord } from './kafka-port';
-
-/**
- * kafkajs warns about this whenever an idempotent producer has finite retries. Its concern: once
- * retries run out, a resend of the same records by the application gets new sequence numbers, so
- * the broker cannot drop it as a duplicate. The library bounds retries on purpose (by the delivery
- * timeout, as Kafka's `delivery.timeout.ms` does; unbounded retries would keep sending a record
- * after its caller was told it failed) and keeps the guarantee it promises, which is not the
- * broker's exactly-once: within the bound, retries reuse the producer and its sequence numbers
- * (no duplicate); after it, a resend carries the same `idempotency-key` header, which consumers
- * deduplicate. So the warning says nothing the user has to act on.
- */
-const BOUNDED_IDEMPOTENT_RETRIES_WARNING =
-  'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-
-/** The one place that constructs kafkajs clients. Its log lines go to Nest's Logger. */
-export function createKafkaClient(config: KafkaConfig): Kafka {
-  const logger = new Logger('kafkajs');
-  return new Kafka({
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        if (message === BOUNDED_IDEMPOTENT_RETRIES_WARNING) return;
-        const line = `${message} ${JSON.stringify(extra)}`;
-        if (level === logLevel.ERROR) logger.error(line);
-        else if (level === logLevel.WARN) logger.warn(line);
-        else logger.debug(line);
-      },
-    ...config,
-  });
-}
+import { DeliveryTimeoutError } from '../../errors/delivery-timeout.error';
+import { UnknownTopicError } from '../../errors/unknown-topic.error';
+import type { OutgoingRecord, RecordSender, SentRecord } from '../kafka-port';
+import { isTransientKafkaError, kafkaErrorType } from './kafkajs-errors';
 
 /** Longest pause between two retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
@@ -60,40 +23,7 @@ const MAX_RETRY_PAUSE_MS = 1_000;
  */
 const UNKNOWN_TOPIC_PATIENCE_MS = 3_000;
 
-export function toMessageRecord(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-): KafkaMessageRecord {
-  const headers = emptyHeaders<string | undefined>();
-  const rawHeaders = emptyHeaders<Buffer | undefined>();
-  const given = message.headers ?? {};
-  // Object.keys, not Object.entries: one array per record instead of one more per header.
-  for (const name of Object.keys(given)) {
-    const value = given[name];
-    // kafkajs gives an array when a header name repeats; the last value wins, as in Kafka's lastHeader().
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    // A header without a value (null on the wire) is kept, as undefined in both maps.
-    const bytes = last == null ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(last);
-    rawHeaders[name] = bytes;
-    headers[name] = bytes?.toString('utf8');
-  }
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers,
-    rawHeaders,
-    timestamp: message.timestamp,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The application producer (ReliableProducer, outbox relay): configurable, per-record metadata.
-
-/** Settings of an application producer, already validated (see producer/producer-settings.ts). */
+/** Settings of an application producer, already validated (see options/producer-settings.ts). */
 export interface ProducerClientSettings {
   deliveryTimeoutMs: number;
   acks: -1 | 0 | 1;
@@ -252,56 +182,4 @@ export class KafkajsProducerClient implements RecordSender {
     this.partitions.set(topic, { at: Date.now(), metadata });
     return metadata;
   }
-}
-
-/** The kafkajs error type, found on the error or any error it wraps. */
-export function kafkaErrorType(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const type = (current as { type?: unknown }).type;
-    if (typeof type === 'string') return type;
-    current =
-      (current as { cause?: unknown; originalError?: unknown }).cause ??
-      (current as { originalError?: unknown }).originalError;
-  }
-  return undefined;
-}
-
-const TRANSIENT_ERROR_NAMES = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSNumberOfRetriesExceeded',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSLockTimeout',
-]);
-
-/**
- * Whether an error is worth retrying within the delivery timeout: a broker error declared
- * retriable, or a connection-level failure anywhere in the chain of wrapped errors, even when
- * an outer kafkajs error says non-retriable. A broker error declared non-retriable (record too
- * large, authorization) is never transient.
- */
-export function isTransientKafkaError(error: unknown): boolean {
-  let current: unknown = error;
-  let transient = false;
-  for (let depth = 0; current && depth < 6; depth++) {
-    const e = current as {
-      name?: string;
-      type?: unknown;
-      retriable?: unknown;
-      cause?: unknown;
-      originalError?: unknown;
-    };
-    if (typeof e.type === 'string') return e.retriable !== false; // the broker's verdict wins
-    if (e.name && TRANSIENT_ERROR_NAMES.has(e.name)) transient = true;
-    current = e.cause ?? e.originalError;
-  }
-  return transient;
-}
-
-/** Whether kafkajs (or the broker through it) declared the error not worth retrying. */
-export function isKafkaNonRetriable(error: unknown): boolean {
-  return (error as { retriable?: unknown })?.retriable === false;
 }

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import { RetryTopicHeaders, withoutRetryHeaders } from '../failure/retry-topics';
-import { toMessageRecord } from './kafkajs-client';
+import { RetryTopicHeaders, withoutRetryHeaders } from '../../failure/retry-topics';
+import { toMessageRecord } from './kafkajs-record';
 
 function message(headers: KafkaMessage['headers']): KafkaMessage {
   return {

@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { createKafkaClient, KafkajsProducerClient } from './kafkajs-client';
+import { createKafkaClient } from './kafkajs-client-factory';
+import { KafkajsProducerClient } from './kafkajs-producer-client';
 
 describe('kafkajs log lines through Nest', () => {
   const lines: string[] = [];

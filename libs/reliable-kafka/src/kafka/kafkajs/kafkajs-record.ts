@@ -1,0 +1,33 @@
+import type { KafkaMessage } from 'kafkajs';
+import { emptyHeaders, type KafkaMessageRecord } from '../kafka-message-record';
+
+/** A fetched kafkajs message as the library's record: header values decoded, bytes kept. */
+export function toMessageRecord(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): KafkaMessageRecord {
+  const headers = emptyHeaders<string | undefined>();
+  const rawHeaders = emptyHeaders<Buffer | undefined>();
+  const given = message.headers ?? {};
+  // Object.keys, not Object.entries: one array per record instead of one more per header.
+  for (const name of Object.keys(given)) {
+    const value = given[name];
+    // kafkajs gives an array when a header name repeats; the last value wins, as in Kafka's lastHeader().
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    // A header without a value (null on the wire) is kept, as undefined in both maps.
+    const bytes = last == null ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(last);
+    rawHeaders[name] = bytes;
+    headers[name] = bytes?.toString('utf8');
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers,
+    rawHeaders,
+    timestamp: message.timestamp,
+  };
+}
