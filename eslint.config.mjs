@@ -1,5 +1,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+const LIB = 'libs/reliable-kafka/src';
+
+/**
+ * The library's layers, bottom to top (docs/architecture.md says why this order). A file may import
+ * its own layer and the layers below it, never one above: data flows up from the Kafka record to
+ * the module, and so do the imports.
+ */
+const LAYERS = [
+  ['errors', 'reliable-kafka.constants.ts'],
+  ['kafka'],
+  ['decoding', 'dedup'],
+  ['options'],
+  ['failure'],
+  ['pipeline'],
+  ['observability'],
+  ['decorators'],
+  ['discovery'],
+  ['consumer'],
+  ['producer'],
+  ['reliable-kafka.module-definition.ts', 'reliable-kafka.module.ts', 'index.ts', 'health.ts'],
+];
+const place = (entry) => `./${LIB}/${entry}${entry.endsWith('.ts') ? '' : '/**'}`;
+// The rule takes globs (folders) and plain paths (files) in separate zones.
+const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) => {
+  const above = LAYERS.slice(i + 1).flat();
+  const message = `${layer.join(', ')} may import only its own layer and those below (see LAYERS in eslint.config.mjs)`;
+  const target = layer.map(place);
+  return [above.filter((e) => !e.endsWith('.ts')), above.filter((e) => e.endsWith('.ts'))]
+    .filter((from) => from.length > 0)
+    .map((from) => ({ target, from: from.map(place), message }));
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/', '**/dist/', '.kafka/', 'coverage/', '.bench-build/'] },
@@ -13,10 +46,29 @@ export default tseslint.config(
     },
   },
   {
+    files: ['tools/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+  {
     languageOptions: { parserOptions: { projectService: false } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'warn',
+    },
+  },
+  {
+    // The library imports downward only, without cycles; its tests may reach anywhere.
+    files: [`${LIB}/**/*.ts`],
+    ignores: [`${LIB}/**/*.spec.ts`, `${LIB}/**/*.int-spec.ts`],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
     },
   },
 );
