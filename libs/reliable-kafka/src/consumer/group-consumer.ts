@@ -10,6 +10,7 @@ import type { GroupStatus } from '../observability/consumer-status';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { processByKey } from './key-concurrent-processing';
 import type { MessageProcessor } from './message-processor';
+import { PartitionCommits } from './partition-commits';
 import type { PartitionRun } from './partition-run';
 import { PartitionState } from './partition-state';
 import {
@@ -17,6 +18,7 @@ import {
   DEFAULT_KEY_CONCURRENCY,
 } from '../options/processing.options';
 import { processSequentially } from './sequential-processing';
+import { waitUntil, withTimeout } from './bounded-wait';
 
 /**
  * One kafkajs consumer for one consumer group: fetches, hands each record to its handler in
@@ -31,6 +33,7 @@ export class GroupConsumer {
   private activeBatches = 0;
   private running = false;
   private lastCrash?: GroupStatus['lastCrash'];
+  private readonly commits: PartitionCommits;
 
   constructor(
     private readonly kafka: Kafka,
@@ -43,6 +46,7 @@ export class GroupConsumer {
     private readonly events: ReliableKafkaEvents,
   ) {
     this.logger = new Logger(`ReliableKafka:${groupId}`);
+    this.commits = new PartitionCommits(groupId, () => this.consumer, events, this.logger);
   }
 
   get topics(): string[] {
@@ -103,7 +107,10 @@ export class GroupConsumer {
     });
     const flushEvery = this.policy.flushIntervalMs;
     if (flushEvery !== null) {
-      this.flushTimer = setInterval(() => void this.flushAll('timer'), flushEvery);
+      this.flushTimer = setInterval(
+        () => void this.commits.flushAll(this.partitions.values(), 'timer'),
+        flushEvery,
+      );
       this.flushTimer.unref();
     }
   }
@@ -126,7 +133,7 @@ export class GroupConsumer {
       );
     }
     // Commit while still a member of the group: after leaving, the broker refuses the commit.
-    await this.flushAll('shutdown');
+    await this.commits.flushAll(this.partitions.values(), 'shutdown');
     await withTimeout(consumer.stop(), timeoutMs);
     await consumer.disconnect();
     this.consumer = undefined;
@@ -138,25 +145,7 @@ export class GroupConsumer {
       topics: this.topics,
       running: this.running && !this.stopping,
       lastCrash: this.lastCrash,
-      partitions: [...this.partitions.values()].map((state) => {
-        const lag =
-          state.highWatermark === null
-            ? null
-            : Number(
-                BigInt(state.highWatermark) - BigInt(state.committedOffset ?? state.highWatermark),
-              );
-        return {
-          topic: state.topic,
-          partition: state.partition,
-          committedOffset: state.committedOffset,
-          highWatermark: state.highWatermark,
-          lag: lag === null ? null : Math.max(0, lag),
-          inFlight: state.tracker.inFlight,
-          paused: state.resumeTimer !== undefined,
-          headDeliveries: Math.max(0, ...[...state.deliveries.values()].map((d) => d.deliveries)),
-          lastProgressAt: state.lastProgressAt,
-        };
-      }),
+      partitions: [...this.partitions.values()].map((state) => state.status()),
     };
   }
 
@@ -211,7 +200,7 @@ export class GroupConsumer {
       state.resumeTimer ||
       this.policy.afterBatch(state.pending, Date.now() - state.lastCommitAt)
     ) {
-      await this.commit(state);
+      await this.commits.commit(state);
     }
   }
 
@@ -231,7 +220,7 @@ export class GroupConsumer {
     const next = state.tracker.nextOffset();
     if (next !== null) resolveOffset((BigInt(next) - 1n).toString());
     if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
-      await this.commit(state);
+      await this.commits.commit(state);
     }
     await this.heartbeat(heartbeat, state);
   }
@@ -250,46 +239,8 @@ export class GroupConsumer {
     try {
       await beat();
     } catch (error) {
-      await this.commit(state).catch(() => undefined);
+      await this.commits.commit(state).catch(() => undefined);
       throw error;
-    }
-  }
-
-  /** Commits the partition's contiguous finished offset; commits of one partition run one after another. */
-  private commit(state: PartitionState): Promise<void> {
-    const next = state.commitChain.then(() => this.commitNow(state));
-    state.commitChain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async commitNow(state: PartitionState): Promise<void> {
-    const offset = state.tracker.committable();
-    if (offset === null || !this.consumer) return;
-    const started = Date.now();
-    await this.consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset }]);
-    state.tracker.markCommitted(offset);
-    state.committedOffset = offset;
-    state.pending = 0;
-    state.lastCommitAt = Date.now();
-    this.events.emit('committed', {
-      groupId: this.groupId,
-      topic: state.topic,
-      partition: state.partition,
-      offset,
-      latencyMs: state.lastCommitAt - started,
-    });
-  }
-
-  private async flushAll(reason: string): Promise<void> {
-    for (const state of this.partitions.values()) {
-      try {
-        await this.commit(state);
-      } catch (error) {
-        // Not fatal: an uncommitted finished record is redelivered and its dedup record absorbs it.
-        this.logger.warn(
-          `commit on ${reason} failed for ${state.topic}[${state.partition}]: ${(error as Error).message}`,
-        );
-      }
     }
   }
 
@@ -311,26 +262,5 @@ export class GroupConsumer {
       this.partitions.set(key, state);
     }
     return state;
-  }
-}
-
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() >= until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,3 +1,4 @@
+import type { PartitionStatus } from '../observability/consumer-status';
 import { type DeliveryState, newDeliveryState } from './delivery-state';
 import { OffsetTracker } from './offset-tracker';
 
@@ -29,6 +30,25 @@ export class PartitionState {
       this.deliveries.set(offset, state);
     }
     return state;
+  }
+
+  /** A point-in-time view for metrics and health. */
+  status(): PartitionStatus {
+    const lag =
+      this.highWatermark === null
+        ? null
+        : Number(BigInt(this.highWatermark) - BigInt(this.committedOffset ?? this.highWatermark));
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      committedOffset: this.committedOffset,
+      highWatermark: this.highWatermark,
+      lag: lag === null ? null : Math.max(0, lag),
+      inFlight: this.tracker.inFlight,
+      paused: this.resumeTimer !== undefined,
+      headDeliveries: Math.max(0, ...[...this.deliveries.values()].map((d) => d.deliveries)),
+      lastProgressAt: this.lastProgressAt,
+    };
   }
 
   /** After a rebalance the partition restarts from its committed offset: finished-but-uncommitted work is forgotten. */

@@ -5,17 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import {
-  context,
-  propagation,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
-import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
-import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
-import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
+import { type Context, propagation } from '@opentelemetry/api';
 import type { OutgoingRecord } from '../kafka/kafka-port';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
@@ -24,9 +14,9 @@ import { classifyProducerError } from './errors/classify-producer-error';
 import { ProducerClosedError } from './errors/producer.errors';
 import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
 import type { ResolvedProducerOptions } from '../options/producer-settings';
+import { ProducerConnection } from './producer-connection';
+import { endSpanWhenSettled, startPublishSpan } from './publish-span';
 import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
-
-const tracer = trace.getTracer('@reliable-kafka/nestjs');
 
 interface Pending {
   record: OutgoingRecord;
@@ -59,17 +49,17 @@ interface TopicQueue {
 export class ReliableProducer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ReliableProducer');
   private readonly settings: ResolvedProducerOptions;
-  private client?: KafkajsProducerClient;
-  private connecting?: Promise<KafkajsProducerClient>;
+  private readonly connection: ProducerConnection;
   private readonly queues = new Map<string, TopicQueue>();
   private readonly beforeClose: Array<() => Promise<void>> = [];
   private closed = false;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(RESOLVED_OPTIONS) options: ResolvedOptions,
     private readonly events: ReliableKafkaEvents,
   ) {
     this.settings = options.producer;
+    this.connection = new ProducerConnection(options.client, this.settings);
   }
 
   /**
@@ -79,9 +69,11 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
    */
   onApplicationBootstrap(): void {
     if (this.settings.outbox.enabled) {
-      this.connect().catch((error: unknown) =>
-        this.logger.warn(`producer not connected yet: ${String(error)}`),
-      );
+      this.connection
+        .connect()
+        .catch((error: unknown) =>
+          this.logger.warn(`producer not connected yet: ${String(error)}`),
+        );
     }
   }
 
@@ -137,23 +129,11 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     for (const fn of this.beforeClose) await fn();
     this.closed = true;
     await this.flush();
-    await this.client?.disconnect();
-    this.client = undefined;
-    this.connecting = undefined;
+    await this.connection.disconnect();
   }
 
   private enqueue(topic: string, messages: ProducerMessage[]): Promise<RecordMetadata>[] {
-    const span = tracer.startSpan(`${topic} publish`, {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.operation.type': 'publish',
-        'messaging.operation.name': 'publish',
-        'messaging.batch.message_count': messages.length,
-      },
-    });
-    const spanContext = trace.setSpan(context.active(), span);
+    const { span, spanContext } = startPublishSpan(topic, messages.length);
     const promises = messages.map((message) => this.enqueueOne(topic, message, spanContext));
     endSpanWhenSettled(span, promises, messages.length === 1 ? promises[0] : undefined);
     return promises;
@@ -162,7 +142,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   private enqueueOne(
     topic: string,
     message: ProducerMessage,
-    spanContext: ReturnType<typeof context.active>,
+    spanContext: Context,
   ): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new ProducerClosedError(topic));
     let pending: Pending;
@@ -232,7 +212,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   private async sendNow(topic: string, batch: Pending[]): Promise<void> {
     const started = Math.min(...batch.map((p) => p.enqueuedAt));
     try {
-      const client = await this.connectWithin(topic);
+      const client = await this.connection.connectWithin(topic);
       const placed = await client.send(
         topic,
         batch.map((p) => p.record),
@@ -268,7 +248,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
         for (const message of messages) await fallback({ topic, message, error });
         return;
       }
-      const client = await this.connect();
+      const client = await this.connection.connect();
       await client.send(
         fallback.deadLetterTopic,
         messages.map((m) => ({
@@ -287,68 +267,4 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
       );
     }
   }
-
-  /** Connecting counts against the delivery timeout too (a broker down at the first send). */
-  private async connectWithin(topic: string): Promise<KafkajsProducerClient> {
-    if (this.client) return this.client;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        this.connect(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)),
-            this.settings.deliveryTimeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private connect(): Promise<KafkajsProducerClient> {
-    if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= (async () => {
-      const client = new KafkajsProducerClient(
-        createKafkaClient({
-          ...this.options.client,
-          clientId: `${this.options.client.clientId ?? 'reliable-kafka'}-producer`,
-        }),
-        this.settings,
-      );
-      try {
-        await client.connect();
-      } catch (error) {
-        this.connecting = undefined;
-        await client.disconnect();
-        throw error;
-      }
-      this.client = client;
-      return client;
-    })();
-    return this.connecting;
-  }
-}
-
-function endSpanWhenSettled(
-  span: Span,
-  promises: Promise<RecordMetadata>[],
-  single?: Promise<RecordMetadata>,
-): void {
-  Promise.allSettled(promises).then((results) => {
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      const error = failed.reason as Error;
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      span.setAttribute('error.type', (error as { code?: string }).code ?? error.name);
-    } else if (single) {
-      const ok = results[0] as PromiseFulfilledResult<RecordMetadata>;
-      span.setAttribute('messaging.destination.partition.id', String(ok.value.partition));
-      span.setAttribute('messaging.kafka.offset', Number(ok.value.offset));
-      span.setAttribute('messaging.message.id', ok.value.messageId);
-    }
-    span.end();
-  });
 }
