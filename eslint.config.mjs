@@ -14,13 +14,13 @@ const LAYERS = [
   ['kafka'],
   ['decoding', 'dedup'],
   ['options'],
-  ['failure'],
   ['pipeline'],
   ['observability'],
+  ['producer'],
+  ['failure'],
   ['decorators'],
   ['discovery'],
   ['consumer'],
-  ['producer'],
   ['reliable-kafka.module-definition.ts', 'reliable-kafka.module.ts', 'index.ts', 'health.ts'],
 ];
 const place = (entry) => `./${LIB}/${entry}${entry.endsWith('.ts') ? '' : '/**'}`;

@@ -68,8 +68,8 @@ export {
   ReliableKafkaConfigurationError,
 } from './errors/configuration.error';
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
-export { DeliveryTimeoutError } from './errors/delivery-timeout.error';
-export { UnknownTopicError } from './errors/unknown-topic.error';
+export { DeliveryTimeoutError } from './producer/errors/delivery-timeout.error';
+export { UnknownTopicError } from './producer/errors/unknown-topic.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,

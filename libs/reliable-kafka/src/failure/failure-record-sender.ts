@@ -4,6 +4,7 @@ import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
 import type { OutgoingRecord, RecordSender, SentRecord } from '../kafka/kafka-port';
 import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
+import { DeliveryDeadline } from '../producer/delivery-deadline';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 
 /**
@@ -14,6 +15,7 @@ import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 @Injectable()
 export class FailureRecordSender implements RecordSender {
   private client?: KafkajsProducerClient;
+  private sender?: DeliveryDeadline;
 
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions) {}
 
@@ -28,18 +30,20 @@ export class FailureRecordSender implements RecordSender {
       retryBackoffMs,
     });
     this.client = client;
+    this.sender = new DeliveryDeadline(client, this.options.producer);
     await client.connect();
   }
 
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.sender = undefined;
     await client?.disconnect();
   }
 
   /** Fails with ConsumersNotStartedError before the consumers started or after they stopped. */
   async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
-    if (!this.client) throw new ConsumersNotStartedError();
-    return this.client.send(topic, records);
+    if (!this.sender) throw new ConsumersNotStartedError();
+    return this.sender.send(topic, records);
   }
 }

@@ -12,6 +12,22 @@ export interface SentRecord {
   offset: string;
 }
 
+/**
+ * A Kafka client's producer, as the library drives it: one attempt at sending a topic's records
+ * (the client's own retries included), and the client's verdict on what an attempt failed with.
+ * The delivery timeout over the attempts is the library's, the same for every client
+ * (producer/delivery-deadline.ts).
+ */
+export interface ProducerClient {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]>;
+  /** Whether a failure is worth another attempt within the delivery timeout. */
+  isTransient(error: unknown): boolean;
+  /** Whether the broker answered that the topic does not exist. */
+  isUnknownTopic(error: unknown): boolean;
+}
+
 export interface RecordSender {
   /** Resolves once every record is acknowledged by all in-sync replicas. */
   send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]>;

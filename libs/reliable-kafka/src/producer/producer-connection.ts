@@ -1,10 +1,12 @@
 import type { KafkaConfig } from 'kafkajs';
-import { DeliveryTimeoutError } from '../errors/delivery-timeout.error';
+import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
 import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
+import type { RecordSender } from '../kafka/kafka-port';
 import {
   KafkajsProducerClient,
   type ProducerClientSettings,
 } from '../kafka/kafkajs/kafkajs-producer-client';
+import { DeliveryDeadline } from './delivery-deadline';
 
 /**
  * The application producer's one client, connected on first use and shared by every send; a
@@ -12,7 +14,8 @@ import {
  */
 export class ProducerConnection {
   private client?: KafkajsProducerClient;
-  private connecting?: Promise<KafkajsProducerClient>;
+  private sender?: RecordSender;
+  private connecting?: Promise<RecordSender>;
 
   constructor(
     private readonly config: KafkaConfig,
@@ -20,8 +23,8 @@ export class ProducerConnection {
   ) {}
 
   /** Connecting counts against the delivery timeout too (a broker down at the first send). */
-  async connectWithin(topic: string): Promise<KafkajsProducerClient> {
-    if (this.client) return this.client;
+  async connectWithin(topic: string): Promise<RecordSender> {
+    if (this.sender) return this.sender;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -38,8 +41,9 @@ export class ProducerConnection {
     }
   }
 
-  connect(): Promise<KafkajsProducerClient> {
-    if (this.client) return Promise.resolve(this.client);
+  /** The client's sends within the delivery timeout. */
+  connect(): Promise<RecordSender> {
+    if (this.sender) return Promise.resolve(this.sender);
     this.connecting ??= (async () => {
       const client = new KafkajsProducerClient(
         createKafkaClient({
@@ -56,7 +60,8 @@ export class ProducerConnection {
         throw error;
       }
       this.client = client;
-      return client;
+      this.sender = new DeliveryDeadline(client, this.settings);
+      return this.sender;
     })();
     return this.connecting;
   }
@@ -64,6 +69,7 @@ export class ProducerConnection {
   async disconnect(): Promise<void> {
     await this.client?.disconnect();
     this.client = undefined;
+    this.sender = undefined;
     this.connecting = undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
-import { DeliveryTimeoutError } from '../../errors/delivery-timeout.error';
+import { DeliveryTimeoutError } from './delivery-timeout.error';
 import { classifyProducerError } from './classify-producer-error';
 import { ProducerFatalError, RecordTooLargeError, SerializationError } from './producer.errors';
 

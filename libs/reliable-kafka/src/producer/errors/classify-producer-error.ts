@@ -1,4 +1,4 @@
-import { DeliveryTimeoutError } from '../../errors/delivery-timeout.error';
+import { DeliveryTimeoutError } from './delivery-timeout.error';
 import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
 import {
   isKafkaNonRetriable,

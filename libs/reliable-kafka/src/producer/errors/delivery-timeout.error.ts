@@ -1,4 +1,4 @@
-import { ReliableKafkaError } from './reliable-kafka.error';
+import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
 
 /**
  * A record was not acknowledged within the delivery timeout (Kafka's `delivery.timeout.ms`): the

@@ -1,4 +1,4 @@
-import { ReliableKafkaError } from './reliable-kafka.error';
+import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
 
 /**
  * The broker does not know the topic, and kept saying so: records to it cannot be delivered until

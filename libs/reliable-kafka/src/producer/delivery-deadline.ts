@@ -1,0 +1,90 @@
+import type { OutgoingRecord, ProducerClient, RecordSender, SentRecord } from '../kafka/kafka-port';
+import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
+import { UnknownTopicError } from './errors/unknown-topic.error';
+
+/** Longest pause between two attempts of one send. */
+const MAX_ATTEMPT_PAUSE_MS = 1_000;
+
+/**
+ * How long a broker may keep answering "unknown topic" before a send gives up with
+ * UnknownTopicError instead of waiting out the delivery timeout. Long enough for a topic created
+ * an instant ago (by another client or process) to reach the broker's metadata, which takes
+ * milliseconds on one broker and well under a second in a cluster; short enough that a typo in
+ * a topic name fails the caller at once. A broker that cannot be reached never answers "unknown
+ * topic", so outages are still retried until the delivery timeout.
+ */
+const UNKNOWN_TOPIC_PATIENCE_MS = 3_000;
+
+/**
+ * Kafka's `delivery.timeout.ms` over a client's attempts: a send is acknowledged, fails for good
+ * with the client's error, fails with UnknownTopicError when the broker keeps saying the topic
+ * does not exist, or fails with DeliveryTimeoutError once the delivery timeout is spent.
+ */
+export class DeliveryDeadline implements RecordSender {
+  constructor(
+    private readonly client: ProducerClient,
+    private readonly settings: { deliveryTimeoutMs: number; retryBackoffMs: number },
+  ) {}
+
+  /**
+   * Sends the records of one topic; resolves when all are acknowledged, with each record's
+   * partition and offset. Fails with DeliveryTimeoutError past the delivery timeout, or with
+   * the client's error as is (the caller classifies it).
+   */
+  async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)),
+        this.settings.deliveryTimeoutMs,
+      );
+    });
+    const attempt = { cancelled: false };
+    try {
+      return await Promise.race([
+        this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, attempt),
+        timeout,
+      ]);
+    } catch (error) {
+      if (error instanceof DeliveryTimeoutError || error instanceof UnknownTopicError) throw error;
+      if (this.client.isTransient(error)) {
+        throw new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs, { cause: error });
+      }
+      throw error;
+    } finally {
+      attempt.cancelled = true;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A client may give up on a transient error long before the delivery timeout (kafkajs does,
+   * with nested retriers: a connection refused while reconnecting comes out as
+   * KafkaJSNonRetriableError), so transient failures are tried again here until the deadline.
+   * Same records, same producer: the idempotent producer's sequence numbers make a resend of a
+   * written batch a no-op.
+   */
+  private async sendUntil(
+    topic: string,
+    records: OutgoingRecord[],
+    deadline: number,
+    attempt: { cancelled: boolean },
+  ): Promise<SentRecord[]> {
+    let pause = this.settings.retryBackoffMs;
+    let unknownSince: number | undefined;
+    for (;;) {
+      try {
+        return await this.client.sendOnce(topic, records);
+      } catch (error) {
+        if (!this.client.isUnknownTopic(error)) unknownSince = undefined;
+        else if (Date.now() - (unknownSince ??= Date.now()) >= UNKNOWN_TOPIC_PATIENCE_MS)
+          throw new UnknownTopicError(topic, { cause: error });
+        if (attempt.cancelled || !this.client.isTransient(error) || Date.now() + pause >= deadline)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        if (attempt.cancelled) throw error;
+        pause = Math.min(pause * 2, MAX_ATTEMPT_PAUSE_MS);
+      }
+    }
+  }
+}
