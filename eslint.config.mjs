@@ -21,7 +21,13 @@ const LAYERS = [
   ['decorators'],
   ['discovery'],
   ['consumer'],
-  ['reliable-kafka.module-definition.ts', 'reliable-kafka.module.ts', 'index.ts', 'health.ts'],
+  [
+    'reliable-kafka.module-definition.ts',
+    'reliable-kafka.module.ts',
+    'index.ts',
+    'health.ts',
+    'terminus-peer.ts',
+  ],
 ];
 const place = (entry) => `./${LIB}/${entry}${entry.endsWith('.ts') ? '' : '/**'}`;
 // The rule takes globs (folders) and plain paths (files) in separate zones.
