@@ -6,4 +6,4 @@
 import './terminus-peer';
 
 export { ReliableKafkaHealthIndicator } from './observability/reliable-kafka.health-indicator';
-export type { ReliableKafkaHealthOptions } from './observability/reliable-kafka.health-indicator';
+export type { ReliableKafkaHealthOptions } from './observability/health.options';

@@ -87,7 +87,7 @@ export {
   RELIABLE_KAFKA_TRACER,
   ReliableKafkaSpanAttributes,
 } from './observability/tracing.interceptor';
-export type { ReliableKafkaHealthOptions } from './observability/reliable-kafka.health-indicator';
+export type { ReliableKafkaHealthOptions } from './observability/health.options';
 // ReliableKafkaHealthIndicator imports @nestjs/terminus, so it has its own entry point and the core
 // never loads terminus: import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health'.
 

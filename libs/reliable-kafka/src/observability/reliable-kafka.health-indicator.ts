@@ -1,20 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ReliableKafkaHealthOptions } from './health.options';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { type Admin, logLevel } from 'kafkajs';
 import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { ConsumersReadModel } from './consumers-read-model';
-
-export interface ReliableKafkaHealthOptions {
-  /**
-   * A partition with records in flight (or paused on its head record) and no finished record for
-   * this long is reported as stuck. Default 300000 ms (5 min).
-   */
-  stuckAfterMs?: number;
-  /** Longest wait for the broker and the database to answer. Default 3000 ms. */
-  timeoutMs?: number;
-}
 
 /**
  * A `@nestjs/terminus` health indicator: up when the consumers are started and every group is
