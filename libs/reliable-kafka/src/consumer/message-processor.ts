@@ -177,13 +177,7 @@ export class MessageProcessor {
     const { attempts, delayMs, error } = state.retryTopicMove as NonNullable<
       DeliveryState['retryTopicMove']
     >;
-    const event: DeliveryEvent = {
-      record,
-      handlerId: handler.id,
-      groupId: handler.groupId,
-      attempt: attempts,
-      idempotencyKey,
-    };
+    const event = deliveryEvent(record, handler, attempts, idempotencyKey);
     try {
       const topic = await this.retryTopics.publish(record, attempts, delayMs);
       this.logger.warn(
@@ -210,13 +204,7 @@ export class MessageProcessor {
   ): Promise<DeliveryResult> {
     const { error, attempts } = state.deadLetter as NonNullable<DeliveryState['deadLetter']>;
     const deadLetterTopic = handler.deadLetterTopic(originOf(record).topic);
-    const event: DeliveryEvent = {
-      record,
-      handlerId: handler.id,
-      groupId: handler.groupId,
-      attempt: attempts,
-      idempotencyKey,
-    };
+    const event = deliveryEvent(record, handler, attempts, idempotencyKey);
     try {
       await this.deadLetters.publish(deadLetterTopic, record, {
         error,
@@ -239,6 +227,16 @@ export class MessageProcessor {
     this.events.emit('dead-lettered', { ...event, error, deadLetterTopic });
     return { kind: 'finished' };
   }
+}
+
+/** What every event of a delivery's end says about it: the record, its handler and the attempt. */
+function deliveryEvent(
+  record: KafkaMessageRecord,
+  handler: HandlerDefinition,
+  attempt: number,
+  idempotencyKey: string | undefined,
+): DeliveryEvent {
+  return { record, handlerId: handler.id, groupId: handler.groupId, attempt, idempotencyKey };
 }
 
 function where(record: KafkaMessageRecord): string {

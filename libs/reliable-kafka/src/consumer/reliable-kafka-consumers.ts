@@ -154,18 +154,8 @@ export class ReliableKafkaConsumers
       this.logger.log(`group "${groupId}" consuming ${group.topics.join(', ')}`);
     }
 
-    const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
-    if (retentionMs !== null) {
-      this.retention = new DedupRetention(
-        this.dedup,
-        this.dataSource,
-        retentionMs,
-        cleanupIntervalMs,
-        cleanupBatchSize,
-        this.onDedupDeleted,
-      );
-      this.retention.start();
-    }
+    this.retention = this.newRetention();
+    this.retention?.start();
   }
 
   /** Stops fetching, drains in-flight handlers (bounded), commits, and disconnects. */
@@ -181,19 +171,22 @@ export class ReliableKafkaConsumers
 
   /** Deletes expired dedup records now; returns how many. */
   async cleanupDedupRecords(now?: number): Promise<number> {
+    const retention = this.retention ?? this.newRetention();
+    return retention ? retention.cleanOnce(now) : 0;
+  }
+
+  /** The dedup table's cleanup, or `undefined` when records are kept forever (retentionMs: null). */
+  private newRetention(): DedupRetention | undefined {
     const { retentionMs, cleanupIntervalMs, cleanupBatchSize } = this.options.dedup;
-    if (retentionMs === null) return 0;
-    const retention =
-      this.retention ??
-      new DedupRetention(
-        this.dedup,
-        this.dataSource,
-        retentionMs,
-        cleanupIntervalMs,
-        cleanupBatchSize,
-        this.onDedupDeleted,
-      );
-    return retention.cleanOnce(now);
+    if (retentionMs === null) return undefined;
+    return new DedupRetention(
+      this.dedup,
+      this.dataSource,
+      retentionMs,
+      cleanupIntervalMs,
+      cleanupBatchSize,
+      this.onDedupDeleted,
+    );
   }
 
   private resolveDataSource(setting: string | DataSource): DataSource {
