@@ -102,15 +102,25 @@ export function resetDataDir(dataDir: string, home: string): void {
   fs.mkdirSync(dataDir, { recursive: true });
 }
 
-/** Formats the node's (wiped) data dir for the cluster, from its written server.properties. */
+/**
+ * Formats the node's (wiped) data dir for the cluster, from its written server.properties, with
+ * the StorageTool of the release that will run it (it writes that release's metadata.version).
+ */
 export async function formatStorage(
+  version: string,
   configFile: string,
   clusterId: string,
   dataDir: string,
 ): Promise<void> {
   try {
     // controller.quorum.voters is set, so no --standalone (that is for dynamic quorums).
-    await runKafkaTool('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', configFile]);
+    await runKafkaTool(version, 'kafka.tools.StorageTool', [
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      configFile,
+    ]);
   } catch (err) {
     const e = err as Error & { stderr?: string; stdout?: string };
     throw new Error(

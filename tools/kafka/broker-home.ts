@@ -1,10 +1,11 @@
 /**
  * Where a broker lives on disk and what it records there. Everything is under `<repo>/.kafka/`
  * (git-ignored):
- *   lib/            the classpath, filled once by Maven (marker: lib/.installed.json; kafka-jars.ts)
- *   data/           default log.dirs (topic data and the KRaft metadata log)
- *   server.properties, broker.log, state.json (pid, ports, data dir, cluster id)
+ *   jars/<version>/     the classpath of one Kafka release, filled once by Maven (kafka-jars.ts)
+ *   broker-<version>/   the default broker of that release: server.properties, broker.log,
+ *                       state.json (pid, ports, data dir, cluster id, version) and data/ (log.dirs)
  *
+ * One home per release, so brokers of two releases can run at once, each on its own ports.
  * `{ home }` names a separate broker kept in that folder instead (own state.json, config, log,
  * data and ports; only the jars are shared), e.g. the fault suite's (test/faults).
  */
@@ -16,14 +17,8 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const TOOLS_DIR = path.join(REPO_ROOT, 'tools', 'kafka');
 
 export const KAFKA_HOME = path.join(REPO_ROOT, '.kafka');
-export const BROKER_LOG = path.join(KAFKA_HOME, 'broker.log');
-export const DEFAULT_DATA_DIR = path.join(KAFKA_HOME, 'data');
 
-/**
- * Where one broker keeps its state. The default is `.kafka/`; `{ home }` gives a separate broker
- * (own state.json, config, log, data and ports) that shares only the jars, e.g. for fault tests
- * that kill and restart a broker nobody else uses.
- */
+/** Where one broker keeps its state. */
 export interface BrokerPaths {
   home: string;
   stateFile: string;
@@ -33,13 +28,18 @@ export interface BrokerPaths {
   dataDir: string;
 }
 
-/** Options naming which broker: without `home`, the default one in `.kafka/`. */
+/**
+ * Options naming which broker: without `home`, the default one of the release; without
+ * `kafkaVersion`, the release of the KAFKA_VERSION setting (kafka-version.ts).
+ */
 export interface BrokerHomeOptions {
   home?: string;
+  kafkaVersion?: string;
 }
 
-export function brokerPaths(home?: string): BrokerPaths {
-  const dir = home ? path.resolve(home) : KAFKA_HOME;
+/** The broker home `home`, or else the default home of Kafka `version`. */
+export function brokerPaths(home: string | undefined, version: string): BrokerPaths {
+  const dir = home ? path.resolve(home) : path.join(KAFKA_HOME, `broker-${version}`);
   return {
     home: dir,
     stateFile: path.join(dir, 'state.json'),
@@ -105,8 +105,7 @@ function readLogTail(brokerLog: string): string {
  * usually far above the end, before pages of stack traces and shutdown noise), then the last
  * lines of the log.
  */
-export function brokerLogTail(lines = 30, opts: BrokerHomeOptions = {}): string {
-  const brokerLog = brokerPaths(opts.home).brokerLog;
+export function brokerLogTail(brokerLog: string, lines = 30): string {
   const text = readLogTail(brokerLog);
   if (!text) return `(nothing in ${brokerLog})`;
   const lastRun = text.slice(Math.max(0, text.lastIndexOf('\n==== ')));

@@ -90,13 +90,13 @@ export async function launch(
     }
     if (exited !== undefined) {
       throw new Error(
-        `Kafka broker exited during start-up (${exited}).\n${brokerLogTail(30, { home: p.home })}`,
+        `Kafka broker exited during start-up (${exited}).\n${brokerLogTail(brokerLog)}`,
       );
     }
     if (Date.now() > deadline) {
       if (isOurBroker(running)) process.kill(running.pid, 'SIGKILL'); // ours and useless
       throw new Error(
-        `Kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s (killed it).\n${brokerLogTail(30, { home: p.home })}`,
+        `Kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s (killed it).\n${brokerLogTail(brokerLog)}`,
       );
     }
     await sleep(250);

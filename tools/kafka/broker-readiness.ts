@@ -1,6 +1,7 @@
 /** Questions put to a running broker over the wire: is it up, is it ours, which release line. */
 import { Kafka, logLevel } from 'kafkajs';
 import { runKafkaTool } from './kafka-tool';
+import { isOfReleaseLine } from './kafka-version';
 
 // KafkaJS 2.x warns about its partitioner change on every producer; it is noise for us.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -26,10 +27,17 @@ export async function describeClusterId(brokers: string): Promise<string | undef
   }
 }
 
-/** Reads metadata.version support from the broker itself (DescribeFeatures over the wire). */
-export async function brokerMetadataVersion(brokers: string): Promise<string | undefined> {
+/**
+ * Reads metadata.version support from the broker itself (DescribeFeatures over the wire), with
+ * the FeatureCommand of Kafka `version`.
+ */
+export async function brokerMetadataVersion(
+  brokers: string,
+  version: string,
+): Promise<string | undefined> {
   try {
     const out = await runKafkaTool(
+      version,
       'org.apache.kafka.tools.FeatureCommand',
       ['--bootstrap-server', brokers, 'describe'],
       30_000,
@@ -38,4 +46,22 @@ export async function brokerMetadataVersion(brokers: string): Promise<string | u
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The broker's metadata.version, after checking it is of Kafka `version`'s release line: throws
+ * when it is not, undefined when the broker does not say.
+ */
+export async function releaseLineMetadataVersion(
+  brokers: string,
+  version: string,
+): Promise<string | undefined> {
+  const metadataVersion = await brokerMetadataVersion(brokers, version);
+  if (metadataVersion && !isOfReleaseLine(metadataVersion, version)) {
+    throw new Error(
+      `Broker on ${brokers} supports metadata.version up to ${metadataVersion}, ` +
+        `which is not the release line of Kafka ${version}`,
+    );
+  }
+  return metadataVersion;
 }

@@ -8,6 +8,10 @@
  * by tools/kafka/kafka-cli.ts (npm run kafka:start|stop|status), by Jest global setup, the fault
  * suite, the demo and the bench. With `{ home }`, the functions run a separate broker kept in
  * that folder instead (own state.json, config, log, data and ports; only the jars are shared).
+ *
+ * Every function is about one Kafka release: `{ kafkaVersion }`, else the KAFKA_VERSION
+ * environment variable, else the default (kafka-version.ts). Each release has its own jars and
+ * its own default home, so the suites can run against another release by setting KAFKA_VERSION.
  */
 import * as path from 'node:path';
 import {
@@ -35,20 +39,22 @@ import {
   STOP_GRACE_MS,
   waitUntilGone,
 } from './broker-process';
-import { brokerMetadataVersion, describeClusterId } from './broker-readiness';
+import { describeClusterId, releaseLineMetadataVersion } from './broker-readiness';
 import { ensureKafkaJars } from './kafka-jars';
+import { kafkaVersionSetting, knownKafkaVersion } from './kafka-version';
 import { withStartLock } from './start-lock';
 
-export {
-  BROKER_LOG,
-  type BrokerHomeOptions,
-  brokerLogTail,
-  DEFAULT_DATA_DIR,
-  KAFKA_HOME,
-  REPO_ROOT,
-} from './broker-home';
-export { ensureKafkaJars, pinnedKafkaVersion } from './kafka-jars';
+export { type BrokerHomeOptions, brokerLogTail, KAFKA_HOME, REPO_ROOT } from './broker-home';
+export { ensureKafkaJars } from './kafka-jars';
+export { releaseLineMetadataVersion } from './broker-readiness';
 export { runKafkaTool } from './kafka-tool';
+export {
+  DEFAULT_KAFKA_VERSION,
+  KAFKA_VERSION_ENV,
+  KNOWN_KAFKA_VERSIONS,
+  kafkaVersionSetting,
+  UnsupportedKafkaVersionError,
+} from './kafka-version';
 
 export interface StartResult {
   /** Bootstrap address, e.g. "127.0.0.1:40123". */
@@ -82,17 +88,32 @@ export interface BrokerStatus {
   version?: string;
 }
 
+/** The release a call is about: the caller's, else the KAFKA_VERSION setting's, else the default. */
+function kafkaVersionOf(opts: BrokerHomeOptions): string {
+  return opts.kafkaVersion === undefined
+    ? kafkaVersionSetting(undefined).version
+    : knownKafkaVersion(opts.kafkaVersion, 'the kafkaVersion option');
+}
+
+/** The paths of the broker `opts` names, with the release they were resolved for. */
+function brokerOf(opts: BrokerHomeOptions) {
+  const version = kafkaVersionOf(opts);
+  return { version, p: brokerPaths(opts.home, version) };
+}
+
 /**
- * Starts the broker, or reuses the one recorded in .kafka/state.json if it is alive and answers
- * (so calling it twice leaves one broker). If the recorded broker died (crash, killBroker), it is
- * started again on the SAME ports and data dir, without formatting, so clients reconnect to it.
+ * Starts the broker, or reuses the one recorded in its home's state.json if it is alive and
+ * answers (so calling it twice leaves one broker). If the recorded broker died (crash,
+ * killBroker), it is started again on the SAME ports and data dir, without formatting, so
+ * clients reconnect to it. A home holds one release: a broker recorded with another release is
+ * an error (stop it first), never upgraded or downgraded in place.
  */
 export async function startBroker(
   opts: { dataDir?: string } & BrokerHomeOptions = {},
 ): Promise<StartResult> {
   const began = Date.now();
-  const p = brokerPaths(opts.home);
-  const { libDir, version } = await ensureKafkaJars();
+  const { version, p } = brokerOf(opts);
+  const { libDir } = await ensureKafkaJars(version);
   const wantedDataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
 
   return withStartLock(p.startLock, READY_TIMEOUT_MS + 60_000, async () => {
@@ -105,6 +126,15 @@ export async function startBroker(
       elapsedMs: Date.now() - began,
     });
     const previous = readState(p);
+    const reusable =
+      previous &&
+      (isOurBroker(previous) || formattedClusterId(previous.dataDir) === previous.clusterId);
+    if (reusable && previous.version !== version) {
+      throw new Error(
+        `${p.home} holds a Kafka ${previous.version} broker (${previous.brokers}), not ${version}; ` +
+          `stop it first (it discards its data), or start it with Kafka ${previous.version}.`,
+      );
+    }
 
     if (previous && isOurBroker(previous)) {
       if (wantedDataDir && wantedDataDir !== previous.dataDir) {
@@ -117,7 +147,7 @@ export async function startBroker(
       }
       throw new Error(
         `Broker pid ${previous.pid} is running but not answering on ${previous.brokers}. ` +
-          `Check ${p.brokerLog}, or run \`npm run kafka:stop\` and start again.\n${brokerLogTail(30, opts)}`,
+          `Check ${p.brokerLog}, or run \`npm run kafka:stop -- --kafka-version ${version}\` and start again.\n${brokerLogTail(p.brokerLog)}`,
       );
     }
 
@@ -128,12 +158,12 @@ export async function startBroker(
       formattedClusterId(previous.dataDir) === previous.clusterId
     ) {
       try {
-        return result(await launch(p, { ...previous, version }, libDir, false), true);
+        return result(await launch(p, previous, libDir, false), true);
       } catch (err) {
         // state.json is kept, so a later start retries on the same ports and data.
         throw new Error(
           `Restarting the broker on ${previous.brokers} (data ${previous.dataDir}) failed; ` +
-            `\`npm run kafka:stop\` discards it for a fresh one.\n${(err as Error).message}`,
+            `\`npm run kafka:stop -- --kafka-version ${version}\` discards it for a fresh one.\n${(err as Error).message}`,
         );
       }
     }
@@ -144,7 +174,7 @@ export async function startBroker(
     const clusterId = newClusterId();
     resetDataDir(dataDir, p.home);
     writeServerProperties(p.configFile, { port, controllerPort, dataDir });
-    await formatStorage(p.configFile, clusterId, dataDir);
+    await formatStorage(version, p.configFile, clusterId, dataDir);
     const fresh: BrokerState = {
       pid: -1,
       port,
@@ -163,15 +193,8 @@ export async function startBroker(
       removeState(p); // a failed fresh start leaves nothing worth restarting
       throw err;
     }
-    // Confirm, from the broker itself, that it runs the release line of the jars we pinned.
-    state.metadataVersion = await brokerMetadataVersion(state.brokers);
-    const line = version.split('.').slice(0, 2).join('.');
-    if (state.metadataVersion && !state.metadataVersion.startsWith(`${line}-`)) {
-      throw new Error(
-        `Broker on ${state.brokers} supports metadata.version up to ${state.metadataVersion}, ` +
-          `which is not Kafka ${line}.x as pinned (${version})`,
-      );
-    }
+    // Confirm, from the broker itself, that it runs the release line of the jars we chose.
+    state.metadataVersion = await releaseLineMetadataVersion(state.brokers, version);
     writeState(p, state);
     return result(state, true);
   });
@@ -182,7 +205,7 @@ export async function killBroker(
   signal: NodeJS.Signals = 'SIGKILL',
   opts: BrokerHomeOptions = {},
 ): Promise<number | undefined> {
-  const state = readState(brokerPaths(opts.home));
+  const state = readState(brokerOf(opts).p);
   if (!state || !isOurBroker(state)) return undefined;
   if (!(await signalBroker(state, signal, STOP_GRACE_MS))) {
     throw new Error(
@@ -209,7 +232,7 @@ export async function restartBroker(
 export async function stopBroker(
   opts: BrokerHomeOptions = {},
 ): Promise<{ stopped: boolean; pid?: number; forced?: boolean }> {
-  const p = brokerPaths(opts.home);
+  const { p } = brokerOf(opts);
   const state = readState(p);
   if (!state) return { stopped: false };
   if (!isOurBroker(state)) {
@@ -227,7 +250,7 @@ export async function stopBroker(
 }
 
 export async function brokerStatus(opts: BrokerHomeOptions = {}): Promise<BrokerStatus> {
-  const state = readState(brokerPaths(opts.home));
+  const state = readState(brokerOf(opts).p);
   if (!state) return { running: false, responding: false };
   const running = isOurBroker(state);
   const responding = running && (await describeClusterId(state.brokers)) === state.clusterId;

@@ -1,57 +1,77 @@
 /**
- * npm run kafka:start | kafka:stop | kafka:status
+ * npm run kafka:start | kafka:stop | kafka:status [-- --kafka-version <version>]
+ *
+ * The version is the flag's, else KAFKA_VERSION's, else the default (kafka-version.ts); each
+ * release has its own broker, so `stop` and `status` take the same setting as `start`.
  *
  * Exit codes: 0 success (status: broker running and answering), 1 failure (message on stderr),
- * 2 usage error, 3 status: no broker running (the LSB `status` convention).
+ * 2 usage error (a bad command, option or version), 3 status: no broker running (the LSB
+ * `status` convention).
  */
+import { type CliArgs, CliUsageError, parseCliArgs } from './kafka-cli-args';
 import { brokerStatus, startBroker, stopBroker } from './kafka-broker';
+import { UnsupportedKafkaVersionError } from './kafka-version';
 
-async function main(command: string | undefined): Promise<number> {
+async function run({ command, kafka }: CliArgs): Promise<number> {
+  const opts = { kafkaVersion: kafka.version };
+  const kafkaName = `Kafka ${kafka.version}`;
   switch (command) {
     case 'start': {
-      const r = await startBroker();
+      const r = await startBroker(opts);
       const what = r.started ? 'started' : 'already running, reused';
       const mv = r.metadataVersion ? `, metadata.version ${r.metadataVersion}` : '';
       console.log(
-        `Kafka ${r.version} broker ${what} (pid ${r.pid}${mv}, ${(r.elapsedMs / 1000).toFixed(1)} s)`,
+        `${kafkaName} broker ${what} (pid ${r.pid}${mv}, ${(r.elapsedMs / 1000).toFixed(1)} s)`,
       );
       console.log(`KAFKA_BROKERS=${r.brokers}`);
       return 0;
     }
     case 'stop': {
-      const r = await stopBroker();
+      const r = await stopBroker(opts);
       if (r.stopped)
         console.log(
-          `Kafka broker stopped (pid ${r.pid}${r.forced ? ', killed after timeout' : ''})`,
+          `${kafkaName} broker stopped (pid ${r.pid}${r.forced ? ', killed after timeout' : ''})`,
         );
-      else if (r.pid) console.log(`Kafka broker (pid ${r.pid}) was not running; state cleared`);
-      else console.log('No Kafka broker running');
+      else if (r.pid)
+        console.log(`${kafkaName} broker (pid ${r.pid}) was not running; state cleared`);
+      else console.log(`No ${kafkaName} broker running`);
       return 0;
     }
     case 'status': {
-      const s = await brokerStatus();
+      const s = await brokerStatus(opts);
       if (!s.running) {
         console.log(
           s.pid
-            ? `Kafka broker not running (last pid ${s.pid}, ${s.brokers})`
-            : 'Kafka broker not running',
+            ? `${kafkaName} broker not running (last pid ${s.pid}, ${s.brokers})`
+            : `${kafkaName} broker not running`,
         );
         return 3;
       }
       console.log(
-        `Kafka ${s.version} broker running (pid ${s.pid}, data ${s.dataDir})` +
+        `${kafkaName} broker running (pid ${s.pid}, data ${s.dataDir})` +
           (s.responding ? '' : ' but NOT answering describeCluster'),
       );
       console.log(`KAFKA_BROKERS=${s.brokers}`);
       return s.responding ? 0 : 1;
     }
-    default:
-      console.error('Usage: ts-node tools/kafka/kafka-cli.ts start|stop|status');
-      return 2;
   }
 }
 
-main(process.argv[2]).then(
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    if (err instanceof CliUsageError || err instanceof UnsupportedKafkaVersionError) {
+      console.error(`kafka: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
   // Exit explicitly: nothing of ours should linger, and the detached broker is not a child we wait for.
   (code) => process.exit(code),
   (err: unknown) => {

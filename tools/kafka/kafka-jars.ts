@@ -1,6 +1,7 @@
 /**
- * The broker's classpath: the jars of the Kafka version pinned in tools/kafka/pom.xml, fetched
- * once from Maven Central into `.kafka/lib` and shared by every broker home and tool run.
+ * The broker's classpath: the jars of one Kafka release, fetched once from Maven Central (with
+ * tools/kafka/pom.xml and -Dkafka.version) into `.kafka/jars/<version>` and shared by every
+ * broker home and tool run of that release.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,15 +13,13 @@ import { KAFKA_HOME, TOOLS_DIR } from './broker-home';
 const execFileAsync = promisify(execFile);
 
 const POM = path.join(TOOLS_DIR, 'pom.xml');
-const LIB_DIR = path.join(KAFKA_HOME, 'lib');
-const LIB_MARKER = path.join(LIB_DIR, '.installed.json');
+const JARS_DIR = path.join(KAFKA_HOME, 'jars');
+const MARKER = '.installed.json';
 const MAVEN_TIMEOUT_MS = 10 * 60_000;
 
-/** The Kafka version pinned in pom.xml: the pom is the single place to change it. */
-export function pinnedKafkaVersion(): string {
-  const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(fs.readFileSync(POM, 'utf8'));
-  if (!match) throw new Error(`No <kafka.version> property in ${POM}`);
-  return match[1].trim();
+/** Where the jars of `version` are kept. */
+export function kafkaLibDir(version: string): string {
+  return path.join(JARS_DIR, version);
 }
 
 async function commandOutput(cmd: string, args: string[], timeoutMs: number): Promise<string> {
@@ -86,18 +85,18 @@ function jarVersion(libDir: string): string | undefined {
 }
 
 /**
- * Makes sure java works and `.kafka/lib` holds the jars of the pinned version. Maven runs only
- * when the marker is missing or records another pom (version bump, added dependency).
+ * Makes sure java works and `.kafka/jars/<version>` holds the jars of that release. Maven runs
+ * only when the marker is missing or records another pom (an added dependency, an exclusion).
  */
-export async function ensureKafkaJars(): Promise<{ libDir: string; version: string }> {
+export async function ensureKafkaJars(version: string): Promise<{ libDir: string }> {
   await checkJava();
-  const version = pinnedKafkaVersion();
+  const libDir = kafkaLibDir(version);
   const digest = pomDigest();
   try {
-    const marker = JSON.parse(fs.readFileSync(LIB_MARKER, 'utf8')) as { pomSha256?: string };
-    if (marker.pomSha256 === digest && jarVersion(LIB_DIR) === version) {
-      return { libDir: LIB_DIR, version };
-    }
+    const marker = JSON.parse(fs.readFileSync(path.join(libDir, MARKER), 'utf8')) as {
+      pomSha256?: string;
+    };
+    if (marker.pomSha256 === digest && jarVersion(libDir) === version) return { libDir };
   } catch {
     // no marker yet: download below
   }
@@ -105,14 +104,22 @@ export async function ensureKafkaJars(): Promise<{ libDir: string; version: stri
   await checkMaven();
   // Download next to the final dir, then swap: a failed or interrupted run never leaves a
   // half-filled lib dir that a later run would mistake for a complete one.
-  const tmpDir = `${LIB_DIR}.tmp-${process.pid}`;
+  const tmpDir = `${libDir}.tmp-${process.pid}`;
   fs.rmSync(tmpDir, { recursive: true, force: true });
   process.stderr.write(`Downloading Kafka ${version} jars with Maven (one-time)...\n`);
   const began = Date.now();
   try {
     await execFileAsync(
       'mvn',
-      ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${tmpDir}`],
+      [
+        '-q',
+        '-B',
+        '-f',
+        POM,
+        'dependency:copy-dependencies',
+        `-Dkafka.version=${version}`,
+        `-DoutputDirectory=${tmpDir}`,
+      ],
       { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
     );
   } catch (err) {
@@ -120,7 +127,7 @@ export async function ensureKafkaJars(): Promise<{ libDir: string; version: stri
     const e = err as Error & { stdout?: string; stderr?: string; killed?: boolean };
     const why = e.killed ? `timed out after ${MAVEN_TIMEOUT_MS / 1000} s` : e.message;
     const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`Maven could not download the Kafka jars (${why}).\n${output}`);
+    throw new Error(`Maven could not download the Kafka ${version} jars (${why}).\n${output}`);
   }
   const got = jarVersion(tmpDir);
   if (got !== version) {
@@ -129,13 +136,13 @@ export async function ensureKafkaJars(): Promise<{ libDir: string; version: stri
   }
   const jars = fs.readdirSync(tmpDir).filter((f) => f.endsWith('.jar')).length;
   fs.writeFileSync(
-    path.join(tmpDir, path.basename(LIB_MARKER)),
+    path.join(tmpDir, MARKER),
     JSON.stringify({ kafkaVersion: version, pomSha256: digest, jars }, null, 2),
   );
-  fs.rmSync(LIB_DIR, { recursive: true, force: true });
-  fs.renameSync(tmpDir, LIB_DIR);
+  fs.rmSync(libDir, { recursive: true, force: true });
+  fs.renameSync(tmpDir, libDir);
   process.stderr.write(
     `Downloaded ${jars} jars in ${((Date.now() - began) / 1000).toFixed(1)} s\n`,
   );
-  return { libDir: LIB_DIR, version };
+  return { libDir };
 }
