@@ -105,9 +105,11 @@ describe('ReliableProducer (real broker)', () => {
 
   it('a topic that does not exist fails with UnknownTopicError naming it, not after the delivery timeout, and is not created', async () => {
     const topic = uniqueName('missing');
-    // Well above the library's patience for a topic being created, well below a test timeout: the
-    // old behaviour (retry until the timeout) ends in DeliveryTimeoutError instead.
-    const app = await ledger.start({ options: { producer: { deliveryTimeoutMs: 20_000 } } });
+    // A delivery timeout well above the patience for a topic being created, well below a test
+    // timeout: retrying until the timeout ends in DeliveryTimeoutError instead.
+    const app = await ledger.start({
+      options: { producer: { deliveryTimeoutMs: 20_000, unknownTopicTimeoutMs: 3_000 } },
+    });
     const failed: unknown[] = [];
     app
       .get(ReliableKafkaEvents)

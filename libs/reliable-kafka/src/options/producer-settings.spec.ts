@@ -9,6 +9,7 @@ describe('resolveProducerOptions', () => {
       maxInFlightRequests: 1,
       deliveryTimeoutMs: 120_000,
       requestTimeoutMs: 30_000,
+      unknownTopicTimeoutMs: 30_000,
       retryBackoffMs: 100,
       lingerMs: 0,
       batchSize: 500,
@@ -25,6 +26,12 @@ describe('resolveProducerOptions', () => {
     [{ lingerMs: -1 }, 'producer.lingerMs'],
     [{ batchSize: 1.5 }, 'producer.batchSize'],
     [{ requestTimeoutMs: 60_000, deliveryTimeoutMs: 30_000 }, 'producer.requestTimeoutMs'],
+    [{ unknownTopicTimeoutMs: 0 }, 'producer.unknownTopicTimeoutMs'],
+    [{ unknownTopicTimeoutMs: 2.5 }, 'producer.unknownTopicTimeoutMs'],
+    [
+      { unknownTopicTimeoutMs: 60_000, deliveryTimeoutMs: 30_000 },
+      'producer.unknownTopicTimeoutMs',
+    ],
     [{ fallback: { deadLetterTopic: '' } }, 'producer.fallback'],
     [{ idempotencyKey: 'id' as never }, 'producer.idempotencyKey'],
     [{ outbox: { pollIntervalMs: 0 } }, 'producer.outbox.pollIntervalMs'],
@@ -41,11 +48,18 @@ describe('resolveProducerOptions', () => {
     expect((error as Error).message).toContain(setting);
   });
 
-  it('a short delivery timeout alone lowers the default request timeout instead of failing', () => {
+  it('a short delivery timeout alone lowers the default request and unknown-topic timeouts instead of failing', () => {
     expect(resolveProducerOptions({ deliveryTimeoutMs: 500 })).toMatchObject({
       deliveryTimeoutMs: 500,
       requestTimeoutMs: 500,
+      unknownTopicTimeoutMs: 500,
     });
+  });
+
+  it('takes an unknown-topic timeout up to the delivery timeout', () => {
+    expect(
+      resolveProducerOptions({ deliveryTimeoutMs: 60_000, unknownTopicTimeoutMs: 60_000 }),
+    ).toMatchObject({ unknownTopicTimeoutMs: 60_000 });
   });
 
   it('allows acks 1 or in-flight 5 once idempotence is off (explicitly unsafe)', () => {

@@ -27,6 +27,7 @@ export function resolveProducerOptions(
     'deliveryTimeoutMs',
     'maxInFlightRequests',
     'requestTimeoutMs',
+    'unknownTopicTimeoutMs',
     'batchSize',
   ] as const) {
     positive(o[name], `producer.${name}`);
@@ -63,6 +64,13 @@ export function resolveProducerOptions(
       `${requestTimeoutMs} exceeds producer.deliveryTimeoutMs (${deliveryTimeoutMs}): one request could outlive the whole delivery budget`,
     );
   }
+  const unknownTopicTimeoutMs = o.unknownTopicTimeoutMs ?? Math.min(30_000, deliveryTimeoutMs);
+  if (unknownTopicTimeoutMs > deliveryTimeoutMs) {
+    throw new ReliableKafkaConfigurationError(
+      'producer.unknownTopicTimeoutMs',
+      `${unknownTopicTimeoutMs} exceeds producer.deliveryTimeoutMs (${deliveryTimeoutMs}): the delivery timeout would always end the wait first`,
+    );
+  }
   if (o.idempotencyKey !== undefined && typeof o.idempotencyKey !== 'function') {
     throw new ReliableKafkaConfigurationError(
       'producer.idempotencyKey',
@@ -84,6 +92,7 @@ export function resolveProducerOptions(
     idempotent,
     maxInFlightRequests,
     requestTimeoutMs,
+    unknownTopicTimeoutMs,
     retryBackoffMs: o.retryBackoffMs ?? 100,
     lingerMs: o.lingerMs ?? 0,
     batchSize: o.batchSize ?? 500,

@@ -42,6 +42,14 @@ export interface ProducerOptions {
    * ordering only with one request in flight (Java's limit of 5 does not hold for kafkajs).
    */
   maxInFlightRequests?: number;
+  /**
+   * How long the broker may keep answering "unknown topic" before a send fails with
+   * UnknownTopicError instead of waiting out the delivery timeout: the time a topic created a
+   * moment ago (by an admin, another process) has to reach the broker's metadata. Counted from
+   * the first such answer of a send. Default min(30000, deliveryTimeoutMs); at most
+   * deliveryTimeoutMs.
+   */
+  unknownTopicTimeoutMs?: number;
   /** Kafka `request.timeout.ms`: the wait for one produce request. Default 30000. */
   requestTimeoutMs?: number;
   /** Kafka `retry.backoff.ms`: first pause between retries. Default 100. */

@@ -1,11 +1,13 @@
 import type { OutgoingRecord, ProducerClient, SentRecord } from '../kafka/kafka-port';
-import { DeliveryDeadline } from './delivery-deadline';
+import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
+import { UnknownTopicError } from './errors/unknown-topic.error';
 
 /** A client whose attempts fail with the given errors, in order, then succeed. */
 function client(
   failures: Error[],
   transient: (error: unknown) => boolean,
+  unknownTopic: (error: unknown) => boolean = () => false,
 ): ProducerClient & {
   attempts: number;
 } {
@@ -14,7 +16,7 @@ function client(
     connect: async () => undefined,
     disconnect: async () => undefined,
     isTransient: transient,
-    isUnknownTopic: () => false,
+    isUnknownTopic: unknownTopic,
     async sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
       const failure = failures[this.attempts++];
       if (failure) throw failure;
@@ -24,12 +26,29 @@ function client(
 }
 
 const record: OutgoingRecord = { key: 'k', value: 'v' };
-const isTransient = (error: unknown) => (error as Error).message.startsWith('transient');
+const isTransient = (error: unknown) => /^(transient|unknown topic)/.test((error as Error).message);
+const isUnknownTopic = (error: unknown) => (error as Error).message.startsWith('unknown topic');
+const settings = (overrides: Partial<DeliveryDeadlineSettings>): DeliveryDeadlineSettings => ({
+  deliveryTimeoutMs: 60_000,
+  retryBackoffMs: 1,
+  unknownTopicTimeoutMs: 30_000,
+  ...overrides,
+});
+
+/** The send's outcome so far, read after the fake clock was moved. */
+function watch(promise: Promise<unknown>): { settled?: 'resolved' | 'rejected'; error?: unknown } {
+  const state: { settled?: 'resolved' | 'rejected'; error?: unknown } = {};
+  promise.then(
+    () => (state.settled = 'resolved'),
+    (error: unknown) => Object.assign(state, { settled: 'rejected', error }),
+  );
+  return state;
+}
 
 describe('DeliveryDeadline', () => {
   it('tries a transient failure again within the delivery timeout', async () => {
     const flaky = client([new Error('transient 1'), new Error('transient 2')], isTransient);
-    const deadline = new DeliveryDeadline(flaky, { deliveryTimeoutMs: 60_000, retryBackoffMs: 1 });
+    const deadline = new DeliveryDeadline(flaky, settings({}));
     await expect(deadline.send('orders', [record])).resolves.toEqual([
       { topic: 'orders', partition: 0, offset: '0' },
     ]);
@@ -39,7 +58,7 @@ describe('DeliveryDeadline', () => {
   it('fails at once, with the client error as is, when the failure is not transient', async () => {
     const refused = new Error('not authorized');
     const strict = client([refused], isTransient);
-    const deadline = new DeliveryDeadline(strict, { deliveryTimeoutMs: 60_000, retryBackoffMs: 1 });
+    const deadline = new DeliveryDeadline(strict, settings({}));
     await expect(deadline.send('orders', [record])).rejects.toBe(refused);
     expect(strict.attempts).toBe(1);
   });
@@ -48,10 +67,85 @@ describe('DeliveryDeadline', () => {
     const down = new Error('transient: broker down');
     const failing = client(Array(1_000).fill(down), isTransient);
     // The next pause (retryBackoffMs) would end past the deadline: no attempt after the first.
-    const deadline = new DeliveryDeadline(failing, { deliveryTimeoutMs: 50, retryBackoffMs: 100 });
+    const deadline = new DeliveryDeadline(
+      failing,
+      settings({ deliveryTimeoutMs: 50, retryBackoffMs: 100, unknownTopicTimeoutMs: 50 }),
+    );
     const error = await deadline.send('orders', [record]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryTimeoutError);
     expect(error).toMatchObject({ code: 'RK_DELIVERY_TIMEOUT', topic: 'orders', timeoutMs: 50 });
     expect((error as Error).cause).toBe(down);
+  });
+
+  describe('unknown topic (attempts 1 s apart on a fake clock)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+    const unknown = new Error('unknown topic');
+    const down = new Error('transient: connection lost');
+    const oneSecondApart = { retryBackoffMs: 1_000 };
+
+    it('fails with UnknownTopicError at the configured patience, not before', async () => {
+      const missing = client(Array(1_000).fill(unknown), isTransient, isUnknownTopic);
+      const deadline = new DeliveryDeadline(
+        missing,
+        settings({ ...oneSecondApart, unknownTopicTimeoutMs: 5_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(send.settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(send.error).toBeInstanceOf(UnknownTopicError);
+      expect(send.error).toMatchObject({ code: 'RK_UNKNOWN_TOPIC', topic: 'orders' });
+      expect((send.error as Error).cause).toBe(unknown);
+      expect(missing.attempts).toBe(6); // at 0, 1, 2, 3, 4 and 5 s
+    });
+
+    it('other failures in between neither restart the wait nor end it', async () => {
+      // "unknown topic" at 0 s, connection errors from 1 s to 6 s (past the 5 s patience), then
+      // "unknown topic" again at 7 s: that answer ends the wait, counted from 0 s.
+      const answers = [unknown, ...Array(6).fill(down), ...Array(1_000).fill(unknown)];
+      const missing = client(answers, isTransient, isUnknownTopic);
+      const deadline = new DeliveryDeadline(
+        missing,
+        settings({ ...oneSecondApart, unknownTopicTimeoutMs: 5_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      await jest.advanceTimersByTimeAsync(6_999);
+      expect(send.settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(send.error).toBeInstanceOf(UnknownTopicError);
+      expect(missing.attempts).toBe(8);
+    });
+
+    it('a topic that appears within the patience is sent to', async () => {
+      const appearing = client(Array(4).fill(unknown), isTransient, isUnknownTopic);
+      const deadline = new DeliveryDeadline(
+        appearing,
+        settings({ ...oneSecondApart, unknownTopicTimeoutMs: 5_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      await jest.advanceTimersByTimeAsync(4_000);
+      expect(send.settled).toBe('resolved');
+      expect(appearing.attempts).toBe(5);
+    });
+
+    it('the delivery timeout still wins when it ends first', async () => {
+      // Connection errors for 3 s, then "unknown topic": the 6 s patience would end at 9 s, the
+      // 8 s delivery timeout ends first.
+      const answers = [...Array(3).fill(down), ...Array(1_000).fill(unknown)];
+      const missing = client(answers, isTransient, isUnknownTopic);
+      const deadline = new DeliveryDeadline(
+        missing,
+        settings({ ...oneSecondApart, deliveryTimeoutMs: 8_000, unknownTopicTimeoutMs: 6_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      await jest.advanceTimersByTimeAsync(8_000);
+      expect(send.error).toBeInstanceOf(DeliveryTimeoutError);
+      expect(send.error).toMatchObject({ timeoutMs: 8_000 });
+    });
   });
 });

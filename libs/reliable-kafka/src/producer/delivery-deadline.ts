@@ -5,15 +5,19 @@ import { UnknownTopicError } from './errors/unknown-topic.error';
 /** Longest pause between two attempts of one send. */
 const MAX_ATTEMPT_PAUSE_MS = 1_000;
 
-/**
- * How long a broker may keep answering "unknown topic" before a send gives up with
- * UnknownTopicError instead of waiting out the delivery timeout. Long enough for a topic created
- * an instant ago (by another client or process) to reach the broker's metadata, which takes
- * milliseconds on one broker and well under a second in a cluster; short enough that a typo in
- * a topic name fails the caller at once. A broker that cannot be reached never answers "unknown
- * topic", so outages are still retried until the delivery timeout.
- */
-const UNKNOWN_TOPIC_PATIENCE_MS = 3_000;
+/** The settings a send's deadline reads, validated (options/producer-settings.ts). */
+export interface DeliveryDeadlineSettings {
+  deliveryTimeoutMs: number;
+  retryBackoffMs: number;
+  /**
+   * How long the broker may keep answering "unknown topic" before the send fails with
+   * UnknownTopicError: long enough for a topic created a moment ago to reach the broker's
+   * metadata, short enough that a typo in a topic name fails before the delivery timeout. A
+   * broker that cannot be reached never answers "unknown topic", so outages are still retried
+   * until the delivery timeout.
+   */
+  unknownTopicTimeoutMs: number;
+}
 
 /**
  * Kafka's `delivery.timeout.ms` over a client's attempts: a send is acknowledged, fails for good
@@ -23,7 +27,7 @@ const UNKNOWN_TOPIC_PATIENCE_MS = 3_000;
 export class DeliveryDeadline implements RecordSender {
   constructor(
     private readonly client: ProducerClient,
-    private readonly settings: { deliveryTimeoutMs: number; retryBackoffMs: number },
+    private readonly settings: DeliveryDeadlineSettings,
   ) {}
 
   /**
@@ -71,14 +75,19 @@ export class DeliveryDeadline implements RecordSender {
     attempt: { cancelled: boolean },
   ): Promise<SentRecord[]> {
     let pause = this.settings.retryBackoffMs;
+    // Counted from the first "unknown topic" answer of this send. Another failure in between
+    // (a connection lost, a leader moving) says nothing about the topic: it neither restarts the
+    // count nor ends it; only an "unknown topic" answer at the end of the wait does.
     let unknownSince: number | undefined;
     for (;;) {
       try {
         return await this.client.sendOnce(topic, records);
       } catch (error) {
-        if (!this.client.isUnknownTopic(error)) unknownSince = undefined;
-        else if (Date.now() - (unknownSince ??= Date.now()) >= UNKNOWN_TOPIC_PATIENCE_MS)
-          throw new UnknownTopicError(topic, { cause: error });
+        if (this.client.isUnknownTopic(error)) {
+          unknownSince ??= Date.now();
+          if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs)
+            throw new UnknownTopicError(topic, { cause: error });
+        }
         if (attempt.cancelled || !this.client.isTransient(error) || Date.now() + pause >= deadline)
           throw error;
         await new Promise((resolve) => setTimeout(resolve, pause));

@@ -6,7 +6,7 @@ import {
   KafkajsProducerClient,
   type ProducerClientSettings,
 } from '../kafka/kafkajs/kafkajs-producer-client';
-import { DeliveryDeadline } from './delivery-deadline';
+import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 
 /**
  * The application producer's one client, connected on first use and shared by every send; a
@@ -19,7 +19,7 @@ export class ProducerConnection {
 
   constructor(
     private readonly config: KafkaConfig,
-    private readonly settings: ProducerClientSettings,
+    private readonly settings: ProducerClientSettings & DeliveryDeadlineSettings,
   ) {}
 
   /** Connecting counts against the delivery timeout too (a broker down at the first send). */
