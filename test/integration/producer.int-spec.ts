@@ -4,11 +4,34 @@ import {
   ReliableKafkaEvents,
   ReliableProducer,
   SerializationError,
+  UnknownPartitionError,
   UnknownTopicError,
 } from '@reliable-kafka/nestjs';
 import { UUID_V7_PATTERN } from '../../libs/reliable-kafka/src/producer/uuid-v7';
-import { createTopic, readAll, topicExists, uniqueName } from '../support/kafka';
+import { createTopic, readAll, testKafka, topicExists, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
+
+/** The end offset of each partition of a topic: what was written to it, counted by the broker. */
+async function endOffsets(topic: string): Promise<Record<number, string>> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Object.fromEntries(offsets.map((o) => [o.partition, o.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function addPartitions(topic: string, count: number): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('ReliableProducer (real broker)', () => {
   const ledger = useLedgerApp('sqlite');
@@ -126,6 +149,52 @@ describe('ReliableProducer (real broker)', () => {
     expect(failed).toEqual([error]);
     // The test broker has auto.create.topics.enable=true: the send must not have created it.
     expect(await topicExists(topic)).toBe(false);
+  });
+
+  it('a record naming a partition the topic does not have is rejected with UnknownPartitionError; nothing of its batch is written', async () => {
+    const topic = uniqueName('partitions');
+    await createTopic(topic, 2);
+    const app = await ledger.start();
+    const producer = app.get(ReliableProducer);
+    const failed: unknown[] = [];
+    app
+      .get(ReliableKafkaEvents)
+      .on('produce-failed', (e) => e.topic === topic && failed.push(e.error));
+
+    // kafkajs itself writes partition 0, leaves partition 5 out and reports no error.
+    const batch = producer.sendBatch(topic, [
+      { key: 'k-0', value: { n: 0 }, partition: 0 },
+      { key: 'k-5', value: { n: 5 }, partition: 5 },
+    ]);
+    const error = await batch.catch((e: unknown) => e);
+    const single = await producer
+      .send(topic, { key: 'k-2', value: { n: 2 }, partition: 2 })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnknownPartitionError);
+    expect(error).toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic, partition: 5 });
+    expect(single).toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic, partition: 2 });
+    expect(failed).toEqual([error, single]);
+    expect(await endOffsets(topic)).toEqual({ 0: '0', 1: '0' });
+  });
+
+  it("a partition added after the producer's client read the topic is not reported as sent before the client knows it", async () => {
+    const topic = uniqueName('grown');
+    await createTopic(topic, 1);
+    const app = await ledger.start();
+    const producer = app.get(ReliableProducer);
+    await producer.send(topic, { key: 'before', value: { n: 0 }, partition: 0 });
+    await addPartitions(topic, 2);
+
+    // The broker now lists partition 1; kafkajs's producer reads its partition list again only at
+    // its next metadata refresh (not due yet) and skips a partition it does not know.
+    const error = await producer
+      .send(topic, { key: 'after', value: { n: 1 }, partition: 1 })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnknownPartitionError);
+    expect(error).toMatchObject({ topic, partition: 1 });
+    expect(await endOffsets(topic)).toEqual({ 0: '1', 1: '0' });
   });
 
   it('an unserializable value is a SerializationError before anything is sent', async () => {

@@ -70,6 +70,7 @@ export {
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { DeliveryTimeoutError } from './producer/errors/delivery-timeout.error';
 export { UnknownTopicError } from './producer/errors/unknown-topic.error';
+export { UnknownPartitionError } from './errors/unknown-partition.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,

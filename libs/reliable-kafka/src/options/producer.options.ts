@@ -14,6 +14,7 @@ export interface ProducerMessage<T = unknown> {
 export interface RecordMetadata {
   topic: string;
   partition: number;
+  /** The record's offset; '' only with acks 0, where the broker sends no answer. */
   offset: string;
   idempotencyKey: string;
   messageId: string;

@@ -5,8 +5,10 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
-import type { OutgoingRecord, ProducerClient, SentRecord } from '../kafka-port';
+import { UnknownPartitionError } from '../../errors/unknown-partition.error';
+import type { OutgoingRecord, ProducerClient } from '../kafka-port';
 import { isTransientKafkaError, kafkaErrorType } from './kafkajs-errors';
+import { type PlacedRecord, placeInResponse } from './kafkajs-produce-response';
 
 /** Longest pause between two of kafkajs's retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
@@ -19,11 +21,6 @@ export interface ProducerClientSettings {
   maxInFlightRequests: number;
   requestTimeoutMs: number;
   retryBackoffMs: number;
-}
-
-/** A record with its partition chosen, and where it landed once acknowledged. */
-export interface PlacedRecord extends SentRecord {
-  index: number;
 }
 
 /**
@@ -75,12 +72,13 @@ export class KafkajsProducerClient implements ProducerClient {
 
   /**
    * One attempt (kafkajs's own retries included): resolves when every record is acknowledged,
-   * with each record's partition and offset, or fails with the kafkajs error as is.
+   * with each record's partition and offset, or fails with the kafkajs error as is, or with
+   * UnknownPartitionError for a record whose partition was not written.
    */
   async sendOnce(topic: string, records: OutgoingRecord[]): Promise<PlacedRecord[]> {
-    // Asked even when every record has its partition (dead letters keep the original's): the
-    // metadata answer is what says the topic does not exist, without kafkajs's own long retries.
-    const metadata = await this.partitionMetadata(topic);
+    // Asked even when every record has its partition: the metadata answer is what says the topic
+    // does not exist, without kafkajs's own long retries.
+    const metadata = await this.partitionMetadata(topic, records);
     const placed = records.map((r) => ({
       ...r,
       partition:
@@ -91,34 +89,41 @@ export class KafkajsProducerClient implements ProducerClient {
           message: { key: r.key, value: r.value },
         }),
     }));
-    const result = await this.producer.send({
+    const response = await this.producer.send({
       topic,
       acks: this.settings.acks,
       timeout: this.settings.requestTimeoutMs,
       messages: placed,
     });
-    const base = new Map(result.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
-    const seen = new Map<number, bigint>();
-    return placed.map((r, index) => {
-      const n = seen.get(r.partition) ?? 0n;
-      seen.set(r.partition, n + 1n);
-      const first = base.get(r.partition);
-      return {
-        index,
-        topic,
-        partition: r.partition,
-        offset: first === undefined || first < 0n ? '' : String(first + n),
-      };
-    });
+    return placeInResponse(
+      topic,
+      placed.map((r) => r.partition),
+      response,
+      this.settings.acks,
+    );
   }
 
-  /** Partition list of a topic, refreshed every 30 s so added partitions are used. */
-  private async partitionMetadata(topic: string): Promise<PartitionMetadata[]> {
+  /**
+   * Partition list of a topic, refreshed every 30 s so added partitions are used, and at once when
+   * a record names a partition the cached list lacks (one added a moment ago). A partition the
+   * broker does not list either fails the send before anything of it is written: kafkajs would
+   * write the other records and leave that one out.
+   */
+  private async partitionMetadata(
+    topic: string,
+    records: OutgoingRecord[],
+  ): Promise<PartitionMetadata[]> {
+    const named = records.flatMap((r) => r.partition ?? []);
+    const lacks = (metadata: PartitionMetadata[]) =>
+      named.find((partition) => !metadata.some((p) => p.partitionId === partition));
     const cached = this.partitions.get(topic);
-    if (cached && Date.now() - cached.at < 30_000) return cached.metadata;
+    if (cached && Date.now() - cached.at < 30_000 && lacks(cached.metadata) === undefined)
+      return cached.metadata;
     const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const metadata = topics[0]?.partitions ?? [];
     this.partitions.set(topic, { at: Date.now(), metadata });
+    const missing = lacks(metadata);
+    if (missing !== undefined) throw new UnknownPartitionError(topic, missing);
     return metadata;
   }
 }

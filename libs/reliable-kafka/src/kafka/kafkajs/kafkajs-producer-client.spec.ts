@@ -1,0 +1,95 @@
+import type { Kafka, PartitionMetadata, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { UnknownPartitionError } from '../../errors/unknown-partition.error';
+import { KafkajsProducerClient } from './kafkajs-producer-client';
+
+/**
+ * A kafkajs client whose admin lists the given partition counts in turn and whose producer writes
+ * what it is given, or, with `skipsAll`, leaves every partition out as kafkajs does for one its
+ * own metadata lacks.
+ */
+function kafkaWith(partitionCounts: number[], skipsAll = false) {
+  const sent: ProducerRecord[] = [];
+  let metadataRequests = 0;
+  const partitions = (count: number): PartitionMetadata[] =>
+    Array.from({ length: count }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+  const kafka = {
+    producer: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+        sent.push(record);
+        if (skipsAll) return [];
+        const written = [...new Set(record.messages.map((m) => m.partition as number))];
+        return written.map((partition) => ({
+          topicName: record.topic,
+          partition,
+          errorCode: 0,
+          baseOffset: '0',
+        }));
+      },
+    }),
+    admin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      async fetchTopicMetadata({ topics }: { topics: string[] }) {
+        const count = partitionCounts[Math.min(metadataRequests++, partitionCounts.length - 1)];
+        return { topics: [{ name: topics[0], partitions: partitions(count) }] };
+      },
+    }),
+  } as unknown as Kafka;
+  return { kafka, sent, metadataRequests: () => metadataRequests };
+}
+
+const settings = {
+  deliveryTimeoutMs: 120_000,
+  acks: -1 as const,
+  idempotent: true,
+  maxInFlightRequests: 1,
+  requestTimeoutMs: 30_000,
+  retryBackoffMs: 100,
+};
+
+describe('KafkajsProducerClient', () => {
+  it('a record naming a partition the topic does not have fails with UnknownPartitionError and nothing of the send is written', async () => {
+    const broker = kafkaWith([2]);
+    const client = new KafkajsProducerClient(broker.kafka, settings);
+    const records = [
+      { key: 'a', value: 'x', partition: 0 },
+      { key: 'b', value: 'y', partition: 5 },
+    ];
+
+    const error = await client.sendOnce('orders', records).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnknownPartitionError);
+    expect(error).toMatchObject({ topic: 'orders', partition: 5 });
+    expect(broker.sent).toEqual([]); // kafkajs would have written partition 0 and skipped 5
+  });
+
+  it('a partition missing from the cached list is looked up again before the send fails', async () => {
+    // 1 partition at the first send, 3 after partitions were added a moment later.
+    const broker = kafkaWith([1, 3]);
+    const client = new KafkajsProducerClient(broker.kafka, settings);
+    await client.sendOnce('orders', [{ key: 'a', value: 'x', partition: 0 }]);
+
+    const placed = await client.sendOnce('orders', [{ key: 'b', value: 'y', partition: 2 }]);
+
+    expect(placed).toEqual([{ index: 0, topic: 'orders', partition: 2, offset: '0' }]);
+    expect(broker.metadataRequests()).toBe(2);
+  });
+
+  it('a record whose partition the producer left out of its request is not taken as sent', async () => {
+    // The broker lists partition 1; the producer's own metadata, older, does not.
+    const broker = kafkaWith([2], true);
+    const client = new KafkajsProducerClient(broker.kafka, settings);
+
+    await expect(
+      client.sendOnce('orders', [{ key: 'a', value: 'x', partition: 1 }]),
+    ).rejects.toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic: 'orders', partition: 1 });
+  });
+});
