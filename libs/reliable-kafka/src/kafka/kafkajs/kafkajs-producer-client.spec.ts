@@ -1,4 +1,10 @@
-import type { Kafka, PartitionMetadata, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type {
+  Kafka,
+  PartitionMetadata,
+  ProducerConfig,
+  ProducerRecord,
+  RecordMetadata,
+} from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
 import { KafkajsProducerClient } from './kafkajs-producer-client';
 
@@ -9,6 +15,7 @@ import { KafkajsProducerClient } from './kafkajs-producer-client';
  */
 function kafkaWith(partitionCounts: number[], skipsAll = false) {
   const sent: ProducerRecord[] = [];
+  const producerConfigs: ProducerConfig[] = [];
   let metadataRequests = 0;
   const partitions = (count: number): PartitionMetadata[] =>
     Array.from({ length: count }, (_, partitionId) => ({
@@ -19,21 +26,24 @@ function kafkaWith(partitionCounts: number[], skipsAll = false) {
       isr: [1],
     }));
   const kafka = {
-    producer: () => ({
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-        sent.push(record);
-        if (skipsAll) return [];
-        const written = [...new Set(record.messages.map((m) => m.partition as number))];
-        return written.map((partition) => ({
-          topicName: record.topic,
-          partition,
-          errorCode: 0,
-          baseOffset: '0',
-        }));
-      },
-    }),
+    producer: (config: ProducerConfig) => (
+      producerConfigs.push(config),
+      {
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+          sent.push(record);
+          if (skipsAll) return [];
+          const written = [...new Set(record.messages.map((m) => m.partition as number))];
+          return written.map((partition) => ({
+            topicName: record.topic,
+            partition,
+            errorCode: 0,
+            baseOffset: '0',
+          }));
+        },
+      }
+    ),
     admin: () => ({
       connect: async () => undefined,
       disconnect: async () => undefined,
@@ -43,7 +53,7 @@ function kafkaWith(partitionCounts: number[], skipsAll = false) {
       },
     }),
   } as unknown as Kafka;
-  return { kafka, sent, metadataRequests: () => metadataRequests };
+  return { kafka, sent, producerConfigs, metadataRequests: () => metadataRequests };
 }
 
 const settings = {
@@ -91,5 +101,26 @@ describe('KafkajsProducerClient', () => {
     await expect(
       client.sendOnce('orders', [{ key: 'a', value: 'x', partition: 1 }]),
     ).rejects.toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic: 'orders', partition: 1 });
+  });
+
+  it("kafkajs's producer reads its partition list again as often as the client partitions by it", async () => {
+    jest.useFakeTimers();
+    try {
+      const broker = kafkaWith([1]);
+      const client = new KafkajsProducerClient(broker.kafka, settings);
+      const send = () => client.sendOnce('orders', [{ key: 'a', value: 'x' }]);
+      await send();
+      jest.advanceTimersByTime(29_999);
+      await send();
+      expect(broker.metadataRequests()).toBe(1);
+      jest.advanceTimersByTime(1);
+      await send();
+      expect(broker.metadataRequests()).toBe(2);
+      // kafkajs's default is 5 min: for that long it would leave out a partition added since,
+      // which the records are already placed on.
+      expect(broker.producerConfigs).toEqual([expect.objectContaining({ metadataMaxAge: 30_000 })]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

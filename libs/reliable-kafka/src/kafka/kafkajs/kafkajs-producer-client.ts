@@ -13,6 +13,14 @@ import { type PlacedRecord, placeInResponse } from './kafkajs-produce-response';
 /** Longest pause between two of kafkajs's retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
 
+/**
+ * Age at which a topic's partition list is read again, both the one the records are partitioned
+ * by and kafkajs's own, which decides what it sends: kafkajs silently leaves out a partition its
+ * list lacks, so with its default (5 min) every record placed on a partition added in the last
+ * minutes failed with UnknownPartitionError until kafkajs looked again.
+ */
+const PARTITION_LIST_MAX_AGE_MS = 30_000;
+
 /** Settings of an application producer, already validated (see options/producer-settings.ts). */
 export interface ProducerClientSettings {
   deliveryTimeoutMs: number;
@@ -43,6 +51,7 @@ export class KafkajsProducerClient implements ProducerClient {
       idempotent: settings.idempotent,
       maxInFlightRequests: settings.maxInFlightRequests,
       allowAutoTopicCreation: false,
+      metadataMaxAge: PARTITION_LIST_MAX_AGE_MS,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: {
         initialRetryTime: settings.retryBackoffMs,
@@ -104,10 +113,10 @@ export class KafkajsProducerClient implements ProducerClient {
   }
 
   /**
-   * Partition list of a topic, refreshed every 30 s so added partitions are used, and at once when
-   * a record names a partition the cached list lacks (one added a moment ago). A partition the
-   * broker does not list either fails the send before anything of it is written: kafkajs would
-   * write the other records and leave that one out.
+   * Partition list of a topic, read again at PARTITION_LIST_MAX_AGE_MS so added partitions are
+   * used, and at once when a record names a partition the cached list lacks (one added a moment
+   * ago). A partition the broker does not list either fails the send before anything of it is
+   * written: kafkajs would write the other records and leave that one out.
    */
   private async partitionMetadata(
     topic: string,
@@ -117,7 +126,11 @@ export class KafkajsProducerClient implements ProducerClient {
     const lacks = (metadata: PartitionMetadata[]) =>
       named.find((partition) => !metadata.some((p) => p.partitionId === partition));
     const cached = this.partitions.get(topic);
-    if (cached && Date.now() - cached.at < 30_000 && lacks(cached.metadata) === undefined)
+    if (
+      cached &&
+      Date.now() - cached.at < PARTITION_LIST_MAX_AGE_MS &&
+      lacks(cached.metadata) === undefined
+    )
       return cached.metadata;
     const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const metadata = topics[0]?.partitions ?? [];
