@@ -1,12 +1,15 @@
 import type { KafkaConfig } from 'kafkajs';
 import { BrokerUnreachableError } from '../errors/configuration.error';
-import { isTransientKafkaError } from './kafkajs/kafkajs-errors';
+import { isConnectionFailure } from './kafkajs/kafkajs-errors';
 
 /**
  * Runs the first work of a bootstrap against the brokers: a failure to connect (after the client's
  * own retries) becomes BrokerUnreachableError, naming `client.brokers` and the addresses, instead
- * of kafkajs's bare `KafkaJSNumberOfRetriesExceeded` ("Closed connection", no address). Other
- * errors (authentication, a missing topic) pass through as they are.
+ * of kafkajs's bare `KafkaJSNumberOfRetriesExceeded` ("Closed connection", no address). Every
+ * other error passes through as it is: an authentication failure, a TLS certificate refused, a
+ * broker's answer (a missing topic, a request it refused), a request timeout on an open
+ * connection, the library's own setting errors. Blaming the addresses for those would send the
+ * reader to the wrong setting.
  */
 export async function withBrokers<T>(
   brokers: KafkaConfig['brokers'],
@@ -15,7 +18,7 @@ export async function withBrokers<T>(
   try {
     return await work();
   } catch (error) {
-    if (!isTransientKafkaError(error)) throw error;
+    if (!isConnectionFailure(error)) throw error;
     throw new BrokerUnreachableError(Array.isArray(brokers) ? brokers : undefined, {
       cause: error,
     });

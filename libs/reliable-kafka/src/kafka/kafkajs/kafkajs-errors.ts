@@ -51,3 +51,42 @@ export function isTransientKafkaError(error: unknown): boolean {
 export function isKafkaNonRetriable(error: unknown): boolean {
   return (error as { retriable?: unknown })?.retriable === false;
 }
+
+/** Socket error codes of a network that did not carry the connection (refused, reset, no route, no name). */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether an error says no connection to a broker could be made or kept: refused, closed, timed
+ * out while connecting, a name that does not resolve, bare or wrapped by kafkajs's retriers
+ * (KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError). Not a broker's answer (it was
+ * reached), an authentication failure, a connection error of another kind (a TLS certificate
+ * refused: a setting), a request timeout on an open connection, or anything else.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const e = current as {
+      name?: string;
+      code?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSConnectionClosedError')
+      return e.code === undefined || NETWORK_ERROR_CODES.has(String(e.code));
+    current = e.cause ?? e.originalError;
+  }
+  return false;
+}
