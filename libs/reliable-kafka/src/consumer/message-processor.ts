@@ -3,7 +3,7 @@ import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
-import { headerText } from '../failure/header-text';
+import { safeText } from '../errors/safe-text';
 import { msUntilDue, priorAttempts } from '../failure/retry-topics';
 import { originOf } from '../kafka/record-origin';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
@@ -245,5 +245,5 @@ function where(record: KafkaMessageRecord): string {
 
 /** One line of safe text, as in a dead-letter header: a handler's message can hold anything. */
 function describe(error: unknown): string {
-  return headerText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  return safeText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

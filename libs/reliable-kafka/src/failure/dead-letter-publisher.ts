@@ -1,7 +1,7 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders } from './dead-letter.headers';
-import { headerText } from './header-text';
+import { safeText } from '../errors/safe-text';
 import { originOf } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
 
@@ -44,7 +44,7 @@ export class DeadLetterPublisher {
     };
     if (typeof error?.code === 'string') added[DeadLetterHeaders.errorCode] = error.code;
     // Every dlq-* value is safe text, whatever wrote it (a retry topic's origin headers included).
-    for (const name of Object.keys(added)) headers[name] = headerText(added[name]);
+    for (const name of Object.keys(added)) headers[name] = safeText(added[name]);
     await this.sender.send(topic, [{ key: record.key, value: record.value, headers }]);
   }
 }

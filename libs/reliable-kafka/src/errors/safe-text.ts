@@ -1,5 +1,8 @@
-/** Longest value of a `dlq-*` header, in characters (UTF-16 code units); longer ones are cut. */
-export const MAX_HEADER_TEXT = 1_000;
+/**
+ * Longest text the library writes outside a record (a `dlq-*` header, a log line's error, a span
+ * status), in characters (UTF-16 code units); longer text is cut.
+ */
+export const MAX_SAFE_TEXT = 1_000;
 
 // C0 and C1 control characters and DEL: a NUL fails a PostgreSQL text insert of the header, a
 // newline forges a log line. Each becomes a space, so the words around it stay apart.
@@ -8,11 +11,11 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
- * A header value the library writes: valid UTF-8 (a lone surrogate, which has no UTF-8 form,
- * becomes U+FFFD), no control characters, at most `maxLength` characters, cut at a character
- * boundary and marked with `…` when longer.
+ * Text the library writes outside a record (headers, log lines, span statuses), made safe: valid
+ * UTF-8 (a lone surrogate, which has no UTF-8 form, becomes U+FFFD), no control characters, at
+ * most `maxLength` characters, cut at a character boundary and marked with `…` when longer.
  */
-export function headerText(value: string, maxLength = MAX_HEADER_TEXT): string {
+export function safeText(value: string, maxLength = MAX_SAFE_TEXT): string {
   const clean = value.replace(CONTROL_CHARACTERS, ' ').replace(LONE_SURROGATES, '\uFFFD');
   if (clean.length <= maxLength) return clean;
   let end = maxLength - 1;
