@@ -3,7 +3,7 @@ import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
-import { safeText } from '../errors/safe-text';
+import { describeThrown } from '../errors/thrown-value';
 import { msUntilDue, priorAttempts } from '../failure/retry-topics';
 import { originOf } from '../kafka/record-origin';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
@@ -95,7 +95,7 @@ export class MessageProcessor {
             reason: 'database-unavailable',
           });
           this.logger.warn(
-            `${where(record)} ${handler.id}: database unavailable (${describe(error)}); retrying in ${decision.delayMs} ms`,
+            `${where(record)} ${handler.id}: database unavailable (${describeThrown(error)}); retrying in ${decision.delayMs} ms`,
           );
           return { kind: 'retry', delayMs: decision.delayMs };
         case 'retry':
@@ -106,7 +106,7 @@ export class MessageProcessor {
             reason: 'handler',
           });
           this.logger.warn(
-            `${where(record)} ${handler.id}: attempt ${attempt} failed (${describe(error)}); retrying in ${decision.delayMs} ms`,
+            `${where(record)} ${handler.id}: attempt ${attempt} failed (${describeThrown(error)}); retrying in ${decision.delayMs} ms`,
           );
           return { kind: 'retry', delayMs: decision.delayMs };
         case 'retry-topic':
@@ -181,7 +181,7 @@ export class MessageProcessor {
     try {
       const topic = await this.retryTopics.publish(record, attempts, delayMs);
       this.logger.warn(
-        `${where(record)} ${handler.id}: attempt ${attempts} failed (${describe(error)}); moved to ${topic}, due in ${delayMs} ms`,
+        `${where(record)} ${handler.id}: attempt ${attempts} failed (${describeThrown(error)}); moved to ${topic}, due in ${delayMs} ms`,
       );
       this.events.emit('retry', { ...event, error, delayMs, reason: 'handler' });
       return { kind: 'finished' };
@@ -189,7 +189,7 @@ export class MessageProcessor {
       state.deadLetterFailures++;
       const backoffMs = outageDelay(handler.retry.backoff, state.deadLetterFailures);
       this.logger.error(
-        `${where(record)} ${handler.id}: moving to a retry topic failed (${describe(publishError)}); offset not committed, retrying in ${backoffMs} ms`,
+        `${where(record)} ${handler.id}: moving to a retry topic failed (${describeThrown(publishError)}); offset not committed, retrying in ${backoffMs} ms`,
       );
       return { kind: 'retry', delayMs: backoffMs };
     }
@@ -217,12 +217,12 @@ export class MessageProcessor {
       const delayMs = outageDelay(handler.retry.backoff, state.deadLetterFailures);
       this.events.emit('dead-letter-failed', { ...event, error: publishError, deadLetterTopic });
       this.logger.error(
-        `${where(record)} ${handler.id}: writing to dead-letter topic ${deadLetterTopic} failed (${describe(publishError)}); offset not committed, retrying in ${delayMs} ms`,
+        `${where(record)} ${handler.id}: writing to dead-letter topic ${deadLetterTopic} failed (${describeThrown(publishError)}); offset not committed, retrying in ${delayMs} ms`,
       );
       return { kind: 'retry', delayMs };
     }
     this.logger.error(
-      `${where(record)} ${handler.id}: dead-lettered to ${deadLetterTopic} after ${attempts} attempt(s): ${describe(error)}`,
+      `${where(record)} ${handler.id}: dead-lettered to ${deadLetterTopic} after ${attempts} attempt(s): ${describeThrown(error)}`,
     );
     this.events.emit('dead-lettered', { ...event, error, deadLetterTopic });
     return { kind: 'finished' };
@@ -241,9 +241,4 @@ function deliveryEvent(
 
 function where(record: KafkaMessageRecord): string {
   return `${record.topic}[${record.partition}]@${record.offset}`;
-}
-
-/** One line of safe text, as in a dead-letter header: a handler's message can hold anything. */
-function describe(error: unknown): string {
-  return safeText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

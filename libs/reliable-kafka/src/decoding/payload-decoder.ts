@@ -1,5 +1,7 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { PayloadDecodeError } from '../errors/non-retriable.error';
+import { safeText } from '../errors/safe-text';
+import { isThrownInstance, thrownName } from '../errors/thrown-value';
 import { decodeUtf8Strictly } from './strict-utf8';
 
 /** Turns a record's value bytes into what the handler receives as its payload. */
@@ -33,9 +35,9 @@ export function resolvePayloadDecoder(option: PayloadDecoderOption | undefined):
       try {
         return option(value, record);
       } catch (error) {
-        if (error instanceof PayloadDecodeError) throw error;
+        if (isThrownInstance(error, PayloadDecodeError)) throw error;
         throw new PayloadDecodeError(
-          `Payload decoder failed on a value of ${value?.length ?? 0} bytes: ${errorClass(error)}`,
+          `Payload decoder failed on a value of ${value?.length ?? 0} bytes: ${safeText(thrownName(error))}`,
           { cause: error },
         );
       }
@@ -66,8 +68,4 @@ function whereJsonFailed(error: unknown, text: string): string {
     return `unexpected end at byte offset ${length} of ${length}`;
   }
   return `syntax error in a value of ${length} bytes`;
-}
-
-function errorClass(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

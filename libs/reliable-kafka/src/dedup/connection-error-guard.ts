@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { describeThrown } from '../errors/thrown-value';
 
 interface ErrorEmitter {
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -31,7 +32,7 @@ export function guardConnectionErrors(dataSource: DataSource): void {
     guarded.add(pool);
     pool.on('connect', (client) =>
       client.on('error', (error) =>
-        logger.warn(`a database connection failed, it will be replaced: ${error.message}`),
+        logger.warn(`a database connection failed, it will be replaced: ${describeThrown(error)}`),
       ),
     );
   }

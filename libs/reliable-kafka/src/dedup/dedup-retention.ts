@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { describeThrown } from '../errors/thrown-value';
 import type { DedupStore } from './dedup-store';
 
 /** Most statements one cleanup round runs, so that a huge backlog is worked off over rounds. */
@@ -46,7 +47,7 @@ export class DedupRetention {
         if (deleted < this.batchSize) break;
       }
     } catch (error) {
-      this.logger.warn(`dedup cleanup failed, will try again: ${(error as Error).message}`);
+      this.logger.warn(`dedup cleanup failed, will try again: ${describeThrown(error)}`);
     }
     if (total > 0) this.onDeleted?.(total);
     return total;

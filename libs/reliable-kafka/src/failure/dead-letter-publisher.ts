@@ -2,6 +2,7 @@ import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders } from './dead-letter.headers';
 import { safeText } from '../errors/safe-text';
+import { thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
 import { originOf } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
 
@@ -24,7 +25,6 @@ export class DeadLetterPublisher {
     record: KafkaMessageRecord,
     failure: DeadLetterFailure,
   ): Promise<void> {
-    const error = failure.error as { name?: string; message?: string; code?: unknown } | undefined;
     // A record coming from a retry topic is reported where it first arrived.
     const origin = originOf(record);
     const headers: Record<string, Buffer | string> = withoutRetryHeaders(record.rawHeaders);
@@ -35,30 +35,17 @@ export class DeadLetterPublisher {
       [DeadLetterHeaders.originalTimestamp]: origin.timestamp,
       [DeadLetterHeaders.consumerGroup]: failure.groupId,
       [DeadLetterHeaders.handler]: failure.handlerId,
-      [DeadLetterHeaders.errorClass]: String(error?.name ?? typeof failure.error),
+      [DeadLetterHeaders.errorClass]: thrownName(failure.error),
       // What an error says is the thrower's: the library's own errors quote no record bytes; a
       // handler's message is carried as the handler wrote it, made safe as a header.
-      [DeadLetterHeaders.errorMessage]: errorMessage(failure.error),
+      [DeadLetterHeaders.errorMessage]: thrownMessage(failure.error),
       [DeadLetterHeaders.attempts]: String(failure.attempts),
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
     };
-    if (typeof error?.code === 'string') added[DeadLetterHeaders.errorCode] = error.code;
+    const code = thrownCode(failure.error);
+    if (code !== undefined) added[DeadLetterHeaders.errorCode] = code;
     // Every dlq-* value is safe text, whatever wrote it (a retry topic's origin headers included).
     for (const name of Object.keys(added)) headers[name] = safeText(added[name]);
     await this.sender.send(topic, [{ key: record.key, value: record.value, headers }]);
   }
-}
-
-/**
- * The error's message; for an HttpException (a ValidationPipe rejection) the reasons, which its
- * `message` ("Bad Request Exception") leaves out.
- */
-function errorMessage(error: unknown): string {
-  const e = error as { message?: unknown; getResponse?: () => unknown } | undefined;
-  const response = typeof e?.getResponse === 'function' ? e.getResponse() : undefined;
-  const reasons = (response as { message?: unknown } | undefined)?.message;
-  if (Array.isArray(reasons)) return `${String(e?.message)}: ${reasons.join('; ')}`;
-  if (typeof reasons === 'string' && reasons !== e?.message)
-    return `${String(e?.message)}: ${reasons}`;
-  return String(e?.message ?? error);
 }

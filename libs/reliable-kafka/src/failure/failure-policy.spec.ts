@@ -1,3 +1,4 @@
+import assert from 'node:assert';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import {
   decideAfterFailure,
@@ -138,6 +139,22 @@ describe('decideAfterFailure', () => {
     expect(
       decideAfterFailure(failed({ attempt: 4, earlierAttempts: 3 }), long, noJitter).kind,
     ).toBe('retry-topic');
+  });
+
+  it('decides for a value the classifiers cannot look at (a revoked Proxy, a throwing getter, a throwing classify): an unknown error, retriable', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const getter = Object.defineProperty(new Error(), 'message', {
+      get: () => assert.fail('message getter'),
+    });
+    for (const error of [proxy, getter]) {
+      expect(decideAfterFailure(failed({ error }), blocking, noJitter)).toEqual({
+        kind: 'retry',
+        delayMs: 100,
+      });
+    }
+    const classify = () => assert.fail('classify');
+    expect(decideAfterFailure(failed({}), { ...blocking, classify }, noJitter).kind).toBe('retry');
   });
 });
 

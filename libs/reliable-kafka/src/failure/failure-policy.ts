@@ -47,10 +47,10 @@ export function decideAfterFailure(
   random: () => number = Math.random,
 ): FailureDecision {
   const { error, attempt, earlierAttempts } = failed;
-  if (isDatabaseUnavailable(error)) {
+  if (classified(() => isDatabaseUnavailable(error), false)) {
     return { kind: 'wait-for-database', delayMs: outageDelay(retry.backoff, attempt, random) };
   }
-  const retriable = classifyError(error, retry) === 'retriable';
+  const retriable = classified(() => classifyError(error, retry), 'retriable') === 'retriable';
   const retryDelays = retry.topics?.delaysMs;
   if (retryDelays) {
     if (retriable && earlierAttempts < retryDelays.length) {
@@ -67,6 +67,20 @@ export function decideAfterFailure(
   const withinTime = failed.msSinceFirstTry + delayMs <= retry.maxTotalMs;
   if (retriable && failures < retry.maxAttempts && withinTime) return { kind: 'retry', delayMs };
   return { kind: 'dead-letter', attempts: attempt };
+}
+
+/**
+ * The classifiers look at the thrown value (its code, message and class, and the app's `classify`
+ * does what it likes), and a look can throw (a revoked Proxy, a throwing getter). Such a value is
+ * an unknown error, retriable within the attempt limit like any other: the decision about a
+ * failure must not fail, or the record would be neither retried nor dead-lettered.
+ */
+function classified<T>(look: () => T, otherwise: T): T {
+  try {
+    return look();
+  } catch {
+    return otherwise;
+  }
 }
 
 /**

@@ -2,6 +2,8 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ReliableKafkaHealthOptions } from './health.options';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { type Admin, logLevel } from 'kafkajs';
+import { safeText } from '../errors/safe-text';
+import { thrownMessage } from '../errors/thrown-value';
 import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
@@ -96,7 +98,7 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
       return 'up';
     } catch (error) {
       if (what === 'broker') await this.dropAdmin();
-      return `${what} unreachable: ${(error as Error).message}`;
+      return `${what} unreachable: ${safeText(thrownMessage(error))}`;
     } finally {
       clearTimeout(timer);
     }

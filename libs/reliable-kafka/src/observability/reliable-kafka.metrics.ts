@@ -13,6 +13,7 @@ import {
   register as defaultRegistry,
   type Registry,
 } from 'prom-client';
+import { describeThrown } from '../errors/thrown-value';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { ConsumersReadModel } from './consumers-read-model';
@@ -282,7 +283,7 @@ export class ReliableKafkaMetrics implements OnModuleInit, OnModuleDestroy {
       this.dedupCount = { at: now, value };
       return value;
     } catch (error) {
-      this.logger.warn(`counting dedup records failed: ${(error as Error).message}`);
+      this.logger.warn(`counting dedup records failed: ${describeThrown(error)}`);
       return this.dedupCount?.value;
     }
   }

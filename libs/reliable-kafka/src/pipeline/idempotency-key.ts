@@ -5,6 +5,8 @@ import {
 } from '../errors/non-retriable.error';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { decodeHeaderStrictly, decodeUtf8Strictly } from '../decoding/strict-utf8';
+import { safeText } from '../errors/safe-text';
+import { thrownName } from '../errors/thrown-value';
 import { originOf } from '../kafka/record-origin';
 
 /** What a key function sees: the record and its decoded payload. */
@@ -94,9 +96,8 @@ function keyFromFunction(
     value = keyFn(source);
   } catch (error) {
     // Its message may quote the payload, so only the class is said; the error is the cause.
-    const kind = error instanceof Error ? error.name : typeof error;
     throw new IdempotencyKeyFunctionError(
-      `Handler ${handlerId}: its @Idempotent key function failed for ${describe(at)} (${kind})`,
+      `Handler ${handlerId}: its @Idempotent key function failed for ${describe(at)} (${safeText(thrownName(error))})`,
       { cause: error },
     );
   }

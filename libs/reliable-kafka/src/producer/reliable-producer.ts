@@ -6,6 +6,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { type Context, propagation } from '@opentelemetry/api';
+import { safeText } from '../errors/safe-text';
+import { describeThrown, thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
 import type { OutgoingRecord } from '../kafka/kafka-port';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
@@ -72,7 +74,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
       this.connection
         .connect()
         .catch((error: unknown) =>
-          this.logger.warn(`producer not connected yet: ${String(error)}`),
+          this.logger.warn(`producer not connected yet: ${describeThrown(error)}`),
         );
     }
   }
@@ -257,13 +259,15 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
           headers: {
             ...m.headers,
             'rk-produce-topic': topic,
-            'rk-produce-error': `${(error as { code?: string }).code ?? error.name}: ${error.message}`,
+            'rk-produce-error': safeText(
+              `${thrownCode(error) ?? thrownName(error)}: ${thrownMessage(error)}`,
+            ),
           },
         })),
       );
     } catch (fallbackError) {
       this.logger.error(
-        `fallback for ${messages.length} record(s) to "${topic}" failed: ${String(fallbackError)}`,
+        `fallback for ${messages.length} record(s) to "${topic}" failed: ${describeThrown(fallbackError)}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
+import { thrownMessage } from '../../errors/thrown-value';
 
 /** The message could not be turned into bytes (e.g. a circular object, a BigInt). Not retried. */
 export class SerializationError extends ReliableKafkaError {
@@ -9,7 +10,7 @@ export class SerializationError extends ReliableKafkaError {
     options?: { cause?: unknown },
   ) {
     super(
-      `A message for "${topic}" could not be serialized: ${String((options?.cause as Error)?.message ?? options?.cause)}`,
+      `A message for "${topic}" could not be serialized: ${thrownMessage(options?.cause)}`,
       options,
     );
   }
@@ -39,10 +40,7 @@ export class ProducerFatalError extends ReliableKafkaError {
     readonly topic: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      `Records to "${topic}" failed: ${String((options?.cause as Error)?.message ?? options?.cause)}`,
-      options,
-    );
+    super(`Records to "${topic}" failed: ${thrownMessage(options?.cause)}`, options);
   }
 }
 

@@ -6,6 +6,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { safeText } from '../../errors/safe-text';
+import { describeThrown, thrownMessage } from '../../errors/thrown-value';
 import type { ResolvedOptions } from '../../options/reliable-kafka.options-resolver';
 import { RESOLVED_OPTIONS } from '../../reliable-kafka.constants';
 import type { ProducerMessage } from '../../options/producer.options';
@@ -97,7 +99,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // Thrown after the commit, so the attempts and last_error of the failed rows are kept.
     if (failure !== undefined) {
       if (published === 0) throw failure;
-      this.logger.warn(`published ${published} row(s), then failed: ${String(failure)}`);
+      this.logger.warn(`published ${published} row(s), then failed: ${describeThrown(failure)}`);
     }
     return published;
   }
@@ -110,7 +112,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         if (published >= this.settings.batchSize) pause = 0;
       } catch (error) {
         this.logger.warn(
-          `relay round failed, retrying in ${this.settings.retryDelayMs} ms: ${String(error)}`,
+          `relay round failed, retrying in ${this.settings.retryDelayMs} ms: ${describeThrown(error)}`,
         );
         pause = this.settings.retryDelayMs;
       }
@@ -159,7 +161,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           `UPDATE ${table} SET attempts = attempts + 1, last_error = ${dialect.placeholder(1)} WHERE id IN (${ids
             .map((_, i) => dialect.placeholder(i + 2))
             .join(', ')})`,
-          [String((error as Error)?.message ?? error).slice(0, 2000), ...ids],
+          // A NUL would fail the UPDATE on PostgreSQL: the column gets safe text too.
+          [safeText(thrownMessage(error), 2_000), ...ids],
         );
       }
     }
