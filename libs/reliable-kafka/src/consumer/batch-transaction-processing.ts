@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DedupStore } from '../dedup/dedup-store';
 import type { HandlerDefinition } from '../discovery/handler-definition';
+import { describeThrown } from '../errors/thrown-value';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
@@ -77,7 +78,7 @@ export class BatchTransactionProcessing {
           : await this.callPerRecord(prepared, handler);
     } catch (error) {
       this.logger.debug(
-        `${handler.id}: batch of ${records.length} rolled back (${(error as Error)?.message}); redoing one by one`,
+        `${handler.id}: batch of ${records.length} rolled back (${describeThrown(error)}); redoing one by one`,
       );
       return false;
     }

@@ -1,7 +1,19 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
-import { context, propagation, type Span, trace, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  type Span,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
@@ -81,5 +93,29 @@ describe('TracingInterceptor without an OpenTelemetry SDK', () => {
   it('leaves contexts other than ReliableKafkaContext alone', async () => {
     const next: CallHandler = { handle: () => of(1) };
     await expect(lastValueFrom(interceptor.intercept(contextOf({}), next))).resolves.toBe(1);
+  });
+});
+
+describe('TracingInterceptor with a recording tracer', () => {
+  it("marks a failed delivery's span as the log line says it: the handler's message made safe", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const spy = jest.spyOn(trace, 'getTracer').mockReturnValue(provider.getTracer('test'));
+    const error = new Error('Invalid order for Zoë\ncard 4111 1111\u0000');
+    const next: CallHandler = { handle: () => throwError(() => error) };
+    await expect(
+      lastValueFrom(new TracingInterceptor().intercept(contextOf(kafka()), next)),
+    ).rejects.toBe(error);
+    spy.mockRestore();
+    const [span] = exporter.getFinishedSpans();
+    expect(span.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: 'Invalid order for Zoë card 4111 1111 ',
+    });
+    expect(span.events.map((e) => e.attributes)).toEqual([
+      { 'exception.type': 'Error', 'exception.message': 'Invalid order for Zoë card 4111 1111 ' },
+    ]);
   });
 });

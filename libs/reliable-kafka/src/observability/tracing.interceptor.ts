@@ -13,12 +13,12 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanKind,
-  SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import { ReliableKafkaBatchContext } from '../pipeline/reliable-kafka-batch.context';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
+import { recordFailure } from './span-failure';
 
 /** Name of the tracer the library's spans come from. */
 export const RELIABLE_KAFKA_TRACER = '@reliable-kafka/nestjs';
@@ -105,7 +105,7 @@ function inSpan(
       next.handle().subscribe({
         next: (value) => subscriber.next(value),
         error: (error: unknown) => {
-          fail(span, error);
+          recordFailure(span, error);
           span.end();
           subscriber.error(error);
         },
@@ -161,13 +161,4 @@ function attributesOf(kafka: ReliableKafkaContext): Record<string, string | numb
   if (kafka.idempotencyKey)
     attributes[ReliableKafkaSpanAttributes.idempotencyKey] = kafka.idempotencyKey;
   return attributes;
-}
-
-function fail(span: Span, error: unknown): void {
-  if (error instanceof Error) span.recordException(error);
-  else span.recordException({ message: String(error) });
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message: error instanceof Error ? error.message : String(error),
-  });
 }

@@ -1,11 +1,5 @@
-import {
-  context,
-  type Context,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+import { context, type Context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { recordFailure } from '../observability/span-failure';
 import type { RecordMetadata } from '../options/producer.options';
 
 const tracer = trace.getTracer('@reliable-kafka/nestjs');
@@ -37,10 +31,8 @@ export function endSpanWhenSettled(
   Promise.allSettled(promises).then((results) => {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      const error = failed.reason as Error;
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      span.setAttribute('error.type', (error as { code?: string }).code ?? error.name);
+      // A SerializationError quotes what the app's key function or toJSON threw.
+      recordFailure(span, failed.reason);
     } else if (single) {
       const ok = results[0] as PromiseFulfilledResult<RecordMetadata>;
       span.setAttribute('messaging.destination.partition.id', String(ok.value.partition));
