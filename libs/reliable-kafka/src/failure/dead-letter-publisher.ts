@@ -1,6 +1,6 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import type { RecordSender } from '../kafka/kafka-port';
-import { DeadLetterHeaders } from './dead-letter.headers';
+import { DeadLetterHeaders, withoutDeadLetterHeaders } from './dead-letter.headers';
 import { safeText } from '../errors/safe-text';
 import { thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
 import { originOf } from '../kafka/record-origin';
@@ -27,7 +27,9 @@ export class DeadLetterPublisher {
   ): Promise<void> {
     // A record coming from a retry topic is reported where it first arrived.
     const origin = originOf(record);
-    const headers: Record<string, Buffer | string> = withoutRetryHeaders(record.rawHeaders);
+    const headers: Record<string, Buffer | string> = withoutDeadLetterHeaders(
+      withoutRetryHeaders(record.rawHeaders),
+    );
     const added: Record<string, string> = {
       [DeadLetterHeaders.originalTopic]: origin.topic,
       [DeadLetterHeaders.originalPartition]: String(origin.partition),

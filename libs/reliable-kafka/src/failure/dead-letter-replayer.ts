@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { emptyHeaders, type KafkaMessageRecord } from '../kafka/kafka-message-record';
+import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
-import { DeadLetterHeaders } from './dead-letter.headers';
+import { withoutDeadLetterHeaders } from './dead-letter.headers';
 import { FailureRecordSender } from './failure-record-sender';
 import { originHeaders } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
-
-const DEAD_LETTER_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 
 /**
  * Sends a dead-lettered record back to its original topic: same key, same value, original headers
@@ -27,10 +25,9 @@ export class DeadLetterReplayer {
         `${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`,
       );
     }
-    const headers = emptyHeaders<Buffer | string>();
-    for (const [name, value] of Object.entries(withoutRetryHeaders(record.rawHeaders))) {
-      if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
-    }
+    const headers: Record<string, Buffer | string> = withoutDeadLetterHeaders(
+      withoutRetryHeaders(record.rawHeaders),
+    );
     // The original's own key bytes when it had any, even ones the consumer refused: the replay
     // meets the same rule as the original did, not a key made up for it.
     const keyBytes = record.rawHeaders[IDEMPOTENCY_KEY_HEADER];
