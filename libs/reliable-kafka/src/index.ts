@@ -74,6 +74,7 @@ export { UnknownPartitionError } from './errors/unknown-partition.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,
+  MalformedRecordOriginError,
   MissingIdempotencyKeyError,
   NonRetriableError,
   PayloadDecodeError,

@@ -23,21 +23,41 @@ const record: KafkaMessageRecord = {
   timestamp: '1700000000000',
 };
 
-/** A handler that throws `thrown` on its only attempt. */
-const throwing = (thrown: () => unknown): HandlerDefinition =>
+/** A handler of `orders` with one retry topic, whose only attempt runs `invoke`. */
+const handlerThat = (invoke: () => Promise<unknown>): HandlerDefinition =>
   ({
     id: 'Orders.place',
     groupId: 'g',
     kind: 'record',
     retry: { maxAttempts: 1, maxTotalMs: 60_000, backoff: { type: 'fixed', initialMs: 1 } },
-    retryTopics: [],
+    retryTopics: [{ topic: 'orders.retry.1', source: 'orders' }],
     deadLetterTopic: (source: string) => `${source}.dlq`,
     decode: (value: Buffer | null) => value,
     idempotency: {},
-    invoke: async () => {
-      throw thrown();
-    },
+    invoke,
   }) as unknown as HandlerDefinition;
+
+const throwing = (thrown: () => unknown) =>
+  handlerThat(async () => {
+    throw thrown();
+  });
+
+/** A processor whose dead letters are kept in `sent`, with the topic each went to. */
+function processorKeeping(sent: Array<{ topic: string; record: OutgoingRecord }>) {
+  const sender: RecordSender = {
+    send: async (topic, records) => {
+      sent.push(...records.map((r) => ({ topic, record: r })));
+      return [];
+    },
+  };
+  return new MessageProcessor(
+    {} as TransactionScope,
+    {} as DedupStore,
+    new DeadLetterPublisher(sender),
+    new ReliableKafkaEvents(),
+    {} as RetryTopicPublisher,
+  );
+}
 
 class GetterThrows extends Error {
   override get message(): string {
@@ -88,26 +108,15 @@ describe('MessageProcessor: a handler throwing what cannot be described', () => 
   ])(
     '%s: dead-lettered, described, the offset free to commit',
     async (_what, thrown, errorClass, errorMessage) => {
-      const sent: OutgoingRecord[] = [];
-      const sender: RecordSender = {
-        send: async (_topic, records) => {
-          sent.push(...records);
-          return [];
-        },
-      };
-      const processor = new MessageProcessor(
-        {} as TransactionScope,
-        {} as DedupStore,
-        new DeadLetterPublisher(sender),
-        new ReliableKafkaEvents(),
-        {} as RetryTopicPublisher,
-      );
+      const sent: Array<{ topic: string; record: OutgoingRecord }> = [];
+      const processor = processorKeeping(sent);
 
       const result = await processor.deliver(record, throwing(thrown), newDeliveryState('7'));
 
       expect(result).toEqual({ kind: 'finished' });
       expect(sent).toHaveLength(1);
-      expect(sent[0].headers).toMatchObject({
+      expect(sent[0].topic).toBe('orders.dlq');
+      expect(sent[0].record.headers).toMatchObject({
         [DeadLetterHeaders.errorClass]: errorClass,
         [DeadLetterHeaders.errorMessage]: errorMessage,
       });
@@ -116,4 +125,43 @@ describe('MessageProcessor: a handler throwing what cannot be described', () => 
       ]);
     },
   );
+});
+
+describe('MessageProcessor: a record whose origin headers are malformed', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it("is dead-lettered with the reason, to its source's dead-letter topic, reported where it is, never keyed by NaN", async () => {
+    const onRetryTopic: KafkaMessageRecord = {
+      ...record,
+      topic: 'orders.retry.1',
+      offset: '3',
+      headers: {
+        'retry-original-topic': 'orders',
+        'retry-original-partition': 'abc',
+        'retry-original-offset': '900',
+      },
+    };
+    const invoked = jest.fn(async () => undefined);
+    const sent: Array<{ topic: string; record: OutgoingRecord }> = [];
+
+    const result = await processorKeeping(sent).deliver(
+      onRetryTopic,
+      handlerThat(invoked),
+      newDeliveryState('3'),
+    );
+
+    expect(result).toEqual({ kind: 'finished' });
+    expect(invoked).not.toHaveBeenCalled();
+    expect(sent.map((s) => s.topic)).toEqual(['orders.dlq']);
+    expect(sent[0].record.headers).toMatchObject({
+      [DeadLetterHeaders.originalTopic]: 'orders.retry.1',
+      [DeadLetterHeaders.originalPartition]: '0',
+      [DeadLetterHeaders.originalOffset]: '3',
+      [DeadLetterHeaders.errorClass]: 'MalformedRecordOriginError',
+      [DeadLetterHeaders.errorCode]: 'RK_MALFORMED_RECORD_ORIGIN',
+      [DeadLetterHeaders.errorMessage]:
+        'orders.retry.1[0]@3: header "retry-original-partition" is missing or not a partition (a non-negative integer in canonical decimal)',
+    });
+  });
 });

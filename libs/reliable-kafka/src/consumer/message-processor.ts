@@ -5,7 +5,7 @@ import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { describeThrown } from '../errors/thrown-value';
 import { msUntilDue, priorAttempts } from '../failure/retry-topics';
-import { originOf } from '../kafka/record-origin';
+import { reportedOriginOf } from '../kafka/record-origin';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
@@ -203,7 +203,7 @@ export class MessageProcessor {
     idempotencyKey?: string,
   ): Promise<DeliveryResult> {
     const { error, attempts } = state.deadLetter as NonNullable<DeliveryState['deadLetter']>;
-    const deadLetterTopic = handler.deadLetterTopic(originOf(record).topic);
+    const deadLetterTopic = handler.deadLetterTopic(deadLetterSource(record, handler));
     const event = deliveryEvent(record, handler, attempts, idempotencyKey);
     try {
       await this.deadLetters.publish(deadLetterTopic, record, {
@@ -237,6 +237,16 @@ function deliveryEvent(
   idempotencyKey: string | undefined,
 ): DeliveryEvent {
   return { record, handlerId: handler.id, groupId: handler.groupId, attempt, idempotencyKey };
+}
+
+/**
+ * The topic whose dead-letter topic takes the record: where it first arrived. A record whose
+ * origin headers are malformed is reported where it is; on a retry topic, that topic's source
+ * stands for it, since only the sources' dead-letter topics are created.
+ */
+function deadLetterSource(record: KafkaMessageRecord, handler: HandlerDefinition): string {
+  const { topic } = reportedOriginOf(record);
+  return handler.retryTopics.find((retry) => retry.topic === topic)?.source ?? topic;
 }
 
 function where(record: KafkaMessageRecord): string {

@@ -13,6 +13,16 @@ export class PayloadDecodeError extends NonRetriableError {
   override readonly code = 'RK_PAYLOAD_DECODE';
 }
 
+/**
+ * The `retry-original-*` headers of a record, which say where it first arrived, are not in the form
+ * the library writes them (a partition `abc`, an offset `01`, a topic name Kafka refuses, one of
+ * the three missing). Keying or reporting it by a guess could give two records one key, so it is
+ * dead-lettered, reported where it is; the message names the header, never its value.
+ */
+export class MalformedRecordOriginError extends NonRetriableError {
+  override readonly code = 'RK_MALFORMED_RECORD_ORIGIN';
+}
+
 /** The handler requires an idempotency key and the message carries none. */
 export class MissingIdempotencyKeyError extends NonRetriableError {
   override readonly code = 'RK_MISSING_IDEMPOTENCY_KEY';

@@ -1,6 +1,6 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
-import { originalIdempotencyKey } from './dead-letter-info';
+import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
 import { DeadLetterHeaders } from './dead-letter.headers';
 
 const deadLetter = (extra: Record<string, string>): KafkaMessageRecord =>
@@ -51,5 +51,29 @@ describe('originalIdempotencyKey', () => {
     expect(originalIdempotencyKey(withBytes(Buffer.from('a\u0000b')))).toBe('orders/2/41');
     expect(originalIdempotencyKey(withBytes(Buffer.from('k'.repeat(256))))).toBe('orders/2/41');
     expect(originalIdempotencyKey(withBytes(Buffer.from('order-7')))).toBe('order-7');
+  });
+});
+
+describe('readDeadLetterInfo', () => {
+  it('reads the origin the library wrote', () => {
+    expect(readDeadLetterInfo(deadLetter({}))).toMatchObject({
+      originalTopic: 'orders',
+      originalPartition: 2,
+      originalOffset: '41',
+    });
+  });
+
+  it('is null for an origin not in the form the library writes: no NaN partition, no key shared by every such dead letter', () => {
+    for (const [header, value] of [
+      [DeadLetterHeaders.originalPartition, 'abc'],
+      [DeadLetterHeaders.originalPartition, '02'],
+      [DeadLetterHeaders.originalOffset, '-41'],
+      [DeadLetterHeaders.originalOffset, '41.0'],
+      [DeadLetterHeaders.originalTopic, 'my orders'],
+    ]) {
+      const record = deadLetter({ [header]: value });
+      expect(readDeadLetterInfo(record)).toBeNull();
+      expect(originalIdempotencyKey(record)).toBeUndefined();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isOffsetText, isPartitionText, isTopicName } from '../kafka/coordinates-text';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../reliable-kafka.constants';
 import { decodeHeaderStrictly } from '../decoding/strict-utf8';
@@ -18,13 +19,17 @@ export interface DeadLetterInfo {
   failedAt?: string;
 }
 
-/** Null when the record carries no dead-letter headers (it was not written by this library). */
+/**
+ * Null when the record carries no dead-letter origin (it was not written by this library), or one
+ * not in the form the library writes: a partition `abc` would be NaN, and every such dead letter
+ * of one offset would get the one key `topic/NaN/offset`.
+ */
 export function readDeadLetterInfo(record: KafkaMessageRecord): DeadLetterInfo | null {
   const h = record.headers;
   const topic = h[DeadLetterHeaders.originalTopic];
   const partition = h[DeadLetterHeaders.originalPartition];
   const offset = h[DeadLetterHeaders.originalOffset];
-  if (!topic || partition === undefined || offset === undefined) return null;
+  if (!isTopicName(topic) || !isPartitionText(partition) || !isOffsetText(offset)) return null;
   const attempts = h[DeadLetterHeaders.attempts];
   return {
     originalTopic: topic,

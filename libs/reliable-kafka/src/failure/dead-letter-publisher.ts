@@ -3,7 +3,7 @@ import type { RecordSender } from '../kafka/kafka-port';
 import { DeadLetterHeaders, withoutDeadLetterHeaders } from './dead-letter.headers';
 import { safeText } from '../errors/safe-text';
 import { thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
-import { originOf } from '../kafka/record-origin';
+import { reportedOriginOf } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
 
 export interface DeadLetterFailure {
@@ -26,7 +26,7 @@ export class DeadLetterPublisher {
     failure: DeadLetterFailure,
   ): Promise<void> {
     // A record coming from a retry topic is reported where it first arrived.
-    const origin = originOf(record);
+    const origin = reportedOriginOf(record);
     const headers: Record<string, Buffer | string> = withoutDeadLetterHeaders(
       withoutRetryHeaders(record.rawHeaders),
     );

@@ -3,7 +3,7 @@ import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { NonRetriableError } from '../errors/non-retriable.error';
 import { IDEMPOTENCY_KEY_HEADER } from '../reliable-kafka.constants';
 import { originalIdempotencyKey, readDeadLetterInfo } from './dead-letter-info';
-import { withoutDeadLetterHeaders } from './dead-letter.headers';
+import { DeadLetterHeaders, withoutDeadLetterHeaders } from './dead-letter.headers';
 import { FailureRecordSender } from './failure-record-sender';
 import { originHeaders } from '../kafka/record-origin';
 import { withoutRetryHeaders } from './retry-topics';
@@ -22,7 +22,7 @@ export class DeadLetterReplayer {
     const info = readDeadLetterInfo(record);
     if (!info) {
       throw new NonRetriableError(
-        `${record.topic}[${record.partition}]@${record.offset} has no dead-letter headers; nothing to replay`,
+        `${record.topic}[${record.partition}]@${record.offset} has no valid dead-letter origin headers (${DeadLetterHeaders.originalTopic}, ${DeadLetterHeaders.originalPartition}, ${DeadLetterHeaders.originalOffset}); nothing to replay`,
       );
     }
     const headers: Record<string, Buffer | string> = withoutDeadLetterHeaders(
