@@ -4,7 +4,7 @@ import {
   MissingIdempotencyKeyError,
 } from '../errors/non-retriable.error';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
-import { decodeHeaderStrictly, decodeUtf8Strictly } from '../decoding/strict-utf8';
+import { decodeHeaderStrictly, decodeUtf8Strictly, hasUtf8Form } from '../decoding/strict-utf8';
 import { safeText } from '../errors/safe-text';
 import { thrownName } from '../errors/thrown-value';
 import { originOf } from '../kafka/record-origin';
@@ -108,7 +108,7 @@ function keyFromFunction(
   if (value === null || value === undefined || value === '') return undefined;
   if (typeof value === 'string') {
     // A lone surrogate is written to the database as U+FFFD, so two such keys would be one.
-    if (!isWellFormed(value)) throw refuse('a string with a lone surrogate');
+    if (!hasUtf8Form(value)) throw refuse('a string with a lone surrogate');
     return value;
   }
   if (typeof value === 'number') {
@@ -124,12 +124,6 @@ function keyFromFunction(
     return text === '' ? undefined : text;
   }
   throw refuse(Array.isArray(value) ? 'an array' : `a ${typeof value}`);
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
 }
 
 function describe(at: Pick<KafkaMessageRecord, 'topic' | 'partition' | 'offset'>): string {
