@@ -169,6 +169,50 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
     expect(out.map((r) => r.value?.toString())).toEqual(['waits for its topic']);
   });
 
+  it('sends keys and headers byte for byte (bytes that are not UTF-8 stay two records, not one U+FFFD), and the rows an earlier version wrote as they were', async () => {
+    const output = uniqueName('out');
+    await createTopic(output);
+    const app = await ledger.start({ options: relay() });
+    const outbox = app.get(OutboxService);
+    const keys = [Buffer.from([0x6b, 0xff]), Buffer.from([0x6b, 0xfe])];
+    const binary = Buffer.from([0x00, 0xc0, 0x80, 0xed, 0xa0, 0x80]);
+    for (const [i, key] of keys.entries()) {
+      await ledger.db.dataSource.transaction((m) =>
+        outbox.publish(m, output, {
+          key,
+          value: `binary ${i}`,
+          headers: { tag: key, trace: binary, note: Buffer.from('Zoë') },
+          idempotencyKey: `binary-${i}`,
+        }),
+      );
+    }
+    // A row as an earlier version wrote it: key and headers as plain text.
+    await ledger.db.dataSource.query(
+      `INSERT INTO reliable_kafka_outbox (topic, message_key, payload, payload_encoding, headers, idempotency_key, message_id, created_at) ` +
+        `VALUES ('${output}', 'acct-old', 'earlier', 'utf8', '{"idempotency-key":"earlier-1","message-id":"m-earlier","note":"Zoë"}', 'earlier-1', 'm-earlier', ${Date.now()})`,
+    );
+
+    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+    const out = await readAll(output, 3, 10_000);
+    const byValue = (value: string) => out.find((r) => r.value?.toString() === value)!;
+    expect(out).toHaveLength(3);
+    for (const [i, key] of keys.entries()) {
+      const record = byValue(`binary ${i}`);
+      expect(record.key).toEqual(key);
+      expect(record.rawHeaders.tag).toEqual(key);
+      expect(record.rawHeaders.trace).toEqual(binary);
+      expect(record.rawHeaders.note).toEqual(Buffer.from('Zoë'));
+      expect(record.headers['idempotency-key']).toBe(`binary-${i}`);
+    }
+    const earlier = byValue('earlier');
+    expect(earlier.key).toEqual(Buffer.from('acct-old'));
+    expect(earlier.headers).toMatchObject({
+      'idempotency-key': 'earlier-1',
+      'message-id': 'm-earlier',
+      note: 'Zoë',
+    });
+  });
+
   if (kind !== 'sqlite') {
     it('app transactions writing the outbox while two relays run never block on or deadlock with them', async () => {
       const output = uniqueName('out');

@@ -63,6 +63,8 @@ export interface ReadRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string | null>;
+  /** The header bytes as they were on the wire (the last value of a repeated name). */
+  rawHeaders: Record<string, Buffer | null>;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function readAll(
           key: message.key,
           value: message.value,
           headers: decodeHeaders(message.headers),
+          rawHeaders: headerBytes(message.headers),
         });
       },
     });
@@ -158,6 +161,17 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
     const value = headers![name];
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     out[name] = last == null ? null : last.toString();
+  }
+  return out;
+}
+
+/** Header values as their bytes, as decodeHeaders picks them. */
+function headerBytes(headers: IHeaders | undefined): Record<string, Buffer | null> {
+  const out = Object.create(null) as Record<string, Buffer | null>;
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headers![name];
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    out[name] = last == null ? null : Buffer.isBuffer(last) ? last : Buffer.from(last);
   }
   return out;
 }

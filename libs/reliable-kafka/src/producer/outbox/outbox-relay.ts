@@ -195,7 +195,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
 function toMessage(row: OutboxRow): ProducerMessage {
   return {
-    key: row.messageKey,
+    key: row.key,
     value:
       row.payload === null
         ? null

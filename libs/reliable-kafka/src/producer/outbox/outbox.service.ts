@@ -10,6 +10,7 @@ import type { ProducerMessage } from '../../options/producer.options';
 import type { ResolvedProducerOptions } from '../../options/producer-settings';
 import { encodeValue, identityHeaders } from '../record-encoding';
 import { outboxDataSource } from './outbox-data-source';
+import { storeKeyAndHeaders } from './outbox-record-text';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';
 import { createOutboxTableMigration } from './outbox-table.migration';
 
@@ -81,10 +82,8 @@ export class OutboxService implements OnModuleInit {
       this.settings.idempotencyKey,
     );
     const value = encodeValue(topic, message.value);
-    const stringHeaders = Object.fromEntries(
-      Object.entries(headers).map(([k, v]) => [k, v.toString()]),
-    );
-    const key = message.key === undefined || message.key === null ? null : message.key.toString();
+    // Byte for byte: a key or header that is not UTF-8 is not stored as lossy text.
+    const stored = storeKeyAndHeaders(message.key, headers);
     const columns = [
       'topic',
       'message_key',
@@ -97,10 +96,10 @@ export class OutboxService implements OnModuleInit {
     ];
     const params = [
       topic,
-      key,
+      stored.messageKey,
       value === null ? null : Buffer.isBuffer(value) ? value.toString('base64') : value,
       Buffer.isBuffer(value) ? 'base64' : 'utf8',
-      JSON.stringify(stringHeaders),
+      stored.headers,
       idempotencyKey,
       messageId,
       Date.now(),
