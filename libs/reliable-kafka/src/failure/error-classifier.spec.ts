@@ -1,5 +1,6 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { NonRetriableError, PayloadDecodeError } from '../errors/non-retriable.error';
+import { QueryFailedError } from 'typeorm';
 import { RetriableError } from '../errors/retriable.error';
 import { classifyError, isDatabaseUnavailable } from './error-classifier';
 
@@ -47,13 +48,27 @@ describe('isDatabaseUnavailable', () => {
       true,
     );
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
-    // pg, on a client whose connection failed while it was checked out (a server restart).
-    expect(
-      isDatabaseUnavailable(
-        new Error('Client has encountered a connection error and is not queryable'),
-      ),
-    ).toBe(true);
     expect(isDatabaseUnavailable(new Error('duplicate key value'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+
+  // pg's own Error for a client that lost its connection while checked out, and as TypeORM wraps it.
+  const brokenClient = 'Client has encountered a connection error and is not queryable';
+
+  it("recognises pg's broken-client error, bare and wrapped by TypeORM", () => {
+    expect(isDatabaseUnavailable(new Error(brokenClient))).toBe(true);
+    const wrapped = new QueryFailedError('SELECT 1', [], new Error(brokenClient));
+    expect(wrapped.message).toBe(brokenClient);
+    expect(isDatabaseUnavailable(wrapped)).toBe(true);
+    expect(isDatabaseUnavailable(new Error('saving failed', { cause: wrapped }))).toBe(true);
+  });
+
+  it('does not take a handler\'s own error that mentions "not queryable" for a database outage', () => {
+    // Each would be retried without limit, holding its partition, instead of being dead-lettered.
+    expect(isDatabaseUnavailable(new Error('account 7 is not queryable'))).toBe(false);
+    expect(isDatabaseUnavailable(new Error(`${brokenClient}: report 12`))).toBe(false);
+    expect(isDatabaseUnavailable(new Error(`lookup failed: ${brokenClient}`))).toBe(false);
+    // The app ended this client itself (a query after release or shutdown): no outage to wait out.
+    expect(isDatabaseUnavailable(new Error('Client was closed and is not queryable'))).toBe(false);
   });
 });

@@ -40,6 +40,14 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 /**
+ * pg's error for a query on a client whose connection failed while it was checked out (a server
+ * restart, see dedup/connection-error-guard.ts). Matched whole: pg throws a plain Error with no code,
+ * and a handler's own error that merely mentions "not queryable" is a bug of the handler, which
+ * must end in the dead-letter topic, not hold its partition until "the database" answers.
+ */
+const PG_BROKEN_CLIENT = 'Client has encountered a connection error and is not queryable';
+
+/**
  * True when the database (not the message) is at fault: the delivery is retried, without an
  * attempt limit, until the database answers again. Sending every message to the dead-letter topic
  * during a database outage would empty the topic into the DLQ.
@@ -60,12 +68,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     }
     if (
       typeof e.message === 'string' &&
-      /Connection terminated|connection is closed|Connection lost|Cannot enqueue .* after fatal error|terminating connection|is not queryable/i.test(
+      /Connection terminated|connection is closed|Connection lost|Cannot enqueue .* after fatal error|terminating connection/i.test(
         e.message,
       )
     ) {
       return true;
     }
+    if (e.message === PG_BROKEN_CLIENT) return true;
     current = e.driverError ?? e.cause;
   }
   return false;
