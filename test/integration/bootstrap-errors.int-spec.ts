@@ -5,12 +5,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AtLeastOnceHandler,
   BrokerUnreachableError,
+  Payload,
   ReliableKafkaConfigurationError,
+  ReliableKafkaConsumers,
   ReliableKafkaModule,
   type ReliableKafkaModuleOptions,
 } from '../../libs/reliable-kafka/src';
 import { createTestDatabase, type TestDatabase } from '../support/db/test-database';
-import { brokers, uniqueName } from '../support/kafka';
+import { brokers, createTopic, eventually, produce, uniqueName } from '../support/kafka';
 import { startTestApp } from '../support/test-app';
 
 const silent = { log() {}, warn() {}, error() {}, debug() {}, verbose() {} };
@@ -132,6 +134,34 @@ describe('bad configuration fails at bootstrap, naming the setting', () => {
     const error = await bootstrapError(() => startTestApp({ db, providers: [Lost] }));
     expect(error.setting).toBe('topics');
     expect(error.message).toContain(topic);
+  });
+
+  it('a start that failed can be tried again, and then consumes', async () => {
+    const topic = uniqueName('later');
+    const received: string[] = [];
+    @Injectable()
+    class Later {
+      @AtLeastOnceHandler(topic)
+      handle(@Payload() value: { n: string }) {
+        received.push(value.n);
+      }
+    }
+    const app = await startTestApp({ db, providers: [Later], options: { autoStart: false } });
+    try {
+      const consumers = app.get(ReliableKafkaConsumers);
+      const error = await bootstrapError(() => consumers.start());
+      expect(error.setting).toBe('topics');
+      expect(consumers.status()).toEqual({ started: false, groups: [] });
+
+      await createTopic(topic);
+      await produce(topic, [{ value: JSON.stringify({ n: 'first' }) }]);
+      await consumers.start();
+      await eventually(() => received.length > 0, 'the record consumed after the second start');
+      expect(received).toEqual(['first']);
+      expect(consumers.status().started).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 
   it('forRootAsync takes its options from a factory', async () => {

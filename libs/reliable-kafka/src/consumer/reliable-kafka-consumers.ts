@@ -17,6 +17,7 @@ import { createDedupTableMigration } from '../dedup/dedup-table.migration';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { HandlerExplorer } from '../discovery/handler.explorer';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import { describeThrown } from '../errors/thrown-value';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { FailureRecordSender } from '../failure/failure-record-sender';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
@@ -102,6 +103,19 @@ export class ReliableKafkaConsumers
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    try {
+      await this.startGroups();
+    } catch (error) {
+      // A failed start leaves nothing running and `started` false, so that start() can be tried
+      // again: otherwise the retry would return at once and no record would ever be consumed.
+      await this.stop().catch((cleanup: unknown) =>
+        this.logger.warn(`stopping after a failed start failed too: ${describeThrown(cleanup)}`),
+      );
+      throw error;
+    }
+  }
+
+  private async startGroups(): Promise<void> {
     if (this.handlers.length === 0) {
       this.logger.warn('no @AtLeastOnceHandler methods found; no consumer started');
       return;
