@@ -67,6 +67,8 @@ export {
   BrokerUnreachableError,
   ReliableKafkaConfigurationError,
 } from './errors/configuration.error';
+export { DedupKeyCollationError } from './errors/dedup-key-collation.error';
+export type { LooseKeyColumn } from './errors/dedup-key-collation.error';
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { DeliveryTimeoutError } from './producer/errors/delivery-timeout.error';
 export { UnknownTopicError } from './producer/errors/unknown-topic.error';

@@ -12,6 +12,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { guardConnectionErrors } from '../dedup/connection-error-guard';
 import { DedupRetention } from '../dedup/dedup-retention';
+import { verifyDedupKeyCollation } from '../dedup/dedup-key-collation';
 import { createDedupStore, type DedupStore } from '../dedup/dedup-store';
 import { createDedupTableMigration } from '../dedup/dedup-table.migration';
 import type { HandlerDefinition } from '../discovery/handler-definition';
@@ -234,7 +235,11 @@ export class ReliableKafkaConsumers
     const { tableName, createTable } = this.options.dedup;
     const runner = this.dataSource.createQueryRunner();
     try {
-      if (await runner.hasTable(tableName)) return;
+      if (await runner.hasTable(tableName)) {
+        // A table made by an earlier version may still compare keys case-insensitively.
+        await verifyDedupKeyCollation(runner, tableName);
+        return;
+      }
       if (!createTable) {
         throw new ReliableKafkaConfigurationError(
           'dedup.tableName',
