@@ -102,8 +102,8 @@ export function formatReport(r: FaultReport): string {
       `${f['db-outage']} x ${r.settings.dbOutageMs} ms (${f['records-sent-during-db-outage'] ?? 0})`,
     ],
     [
-      'faults: database restarts (idle / busy consumer)',
-      `${f['db-restart-idle'] ?? 0} / ${f['db-restart'] ?? 0}`,
+      'faults: database restarts (idle / busy consumer, records in flight)',
+      `${f['db-restart-idle'] ?? 0} / ${f['db-restart'] ?? 0} (${f['db-restart-records-in-flight'] ?? 0})`,
     ],
     [
       'faults: transiently failing keys / poison messages',

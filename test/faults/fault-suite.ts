@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import type { Message, Producer } from 'kafkajs';
+import { AccountHold } from '../support/ledger/account-hold';
 import { check } from './fault-check';
 import type { FaultEnvironment } from './fault-environment';
 import { brokerGroupLag, sendWithRetry, withAdmin } from './fault-kafka';
@@ -31,7 +32,7 @@ export type FaultKind =
   | 'rebalance' // an extra instance joins, works a while, leaves
   | 'broker-restart' // the broker process killed -9 and restarted (same ports and data)
   | 'db-outage' // PostgreSQL stopped for dbOutageMs while messages keep arriving
-  | 'db-restart'; // PostgreSQL restarted at once (every connection gets 57P01) under a busy consumer
+  | 'db-restart'; // PostgreSQL restarted at once (every connection gets 57P01) with records in flight
 
 export interface ScenarioOptions {
   name: string;
@@ -365,10 +366,25 @@ export async function runScenario(
           return;
         }
         case 'db-restart': {
-          // Under a busy consumer: once a worker makes progress, so that transactions are open.
-          const mark = pool.outputMark();
-          await waitUntil(() => pool.printedSince(mark, (l) => l.startsWith('P ')), 30_000);
-          await restartDatabase();
+          // Under a busy consumer, checked: the credits of one account wait in their transactions on
+          // a row lock the suite holds, so records are in flight until the restart ends them. A
+          // restart that would find none fails the scenario: it would test the idle case only.
+          const account = `acct-${Math.floor(rnd() * accounts)}`;
+          const hold = await AccountHold.take(dbUrl, account);
+          try {
+            const busy = await waitUntil(async () => (await hold.waiting()) > 0, 30_000);
+            if (!busy) {
+              throw new Error(
+                `scenario ${options.name}: db-restart found no record in flight (no credit of ${account} waited within 30 s)`,
+              );
+            }
+            const inFlight = await hold.waiting();
+            await restartDatabase();
+            injected['db-restart-records-in-flight'] =
+              (injected['db-restart-records-in-flight'] ?? 0) + inFlight;
+          } finally {
+            await hold.release();
+          }
           injected['db-restart']++;
           return;
         }
@@ -436,9 +452,12 @@ export async function runScenario(
 }
 
 /** Polls until `condition` holds or `ms` passed; false on time-out. */
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  ms: number,
+): Promise<boolean> {
   const until = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() >= until) return false;
     await sleep(200);
   }

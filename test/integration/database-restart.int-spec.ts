@@ -23,6 +23,7 @@ import {
 import { PgStartupHoldProxy } from '../support/db/pg-startup-hold-proxy';
 import type { TestDatabase } from '../support/db/test-database';
 import { createTopic, eventually, produce, uniqueName } from '../support/kafka';
+import { AccountHold } from '../support/ledger/account-hold';
 import { applyCredit, creditMessage, type Credit } from '../support/ledger/credit';
 import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
 import { startTestApp } from '../support/test-app';
@@ -33,6 +34,7 @@ describe('PostgreSQL restarted under the consumer (own throwaway cluster)', () =
   let proxy: PgStartupHoldProxy;
   let dataSource: DataSource;
   let app: INestApplicationContext | undefined;
+  const holds: AccountHold[] = [];
 
   beforeAll(async () => {
     pg = await startOwnThrowawayPostgres('db-restart');
@@ -50,6 +52,8 @@ describe('PostgreSQL restarted under the consumer (own throwaway cluster)', () =
   }, 120_000);
 
   afterAll(async () => {
+    // First: a credit waiting on the hold would keep the app from closing.
+    for (const hold of holds) await hold.release();
     await app?.close();
     await dataSource?.destroy().catch(() => undefined);
     await proxy?.stop();
@@ -95,7 +99,10 @@ describe('PostgreSQL restarted under the consumer (own throwaway cluster)', () =
     }));
     // Idle: the consumer waits for records, its pool holds idle connections.
     await restartWhileConnecting();
-    // Busy: records flowing, transactions open.
+    // Busy, checked: a credit of acct-0 waits in its transaction on a row lock held (directly on
+    // the server) until the restart ends it, so a record is in flight when the server goes.
+    const hold = await AccountHold.take(pg.url, 'acct-0');
+    holds.push(hold);
     await produce(
       topic,
       credits.slice(0, 100).map((c) => creditMessage(c)),
@@ -106,8 +113,11 @@ describe('PostgreSQL restarted under the consumer (own throwaway cluster)', () =
           .query<{ n: string }[]>('SELECT COUNT(*) AS n FROM ledger_entry')
           .catch(() => [{ n: '0' }])
       )[0].n;
-    await eventually(async () => Number(await appliedKeys()) > 0, 'a first record applied');
+    await eventually(async () => (await hold.waiting()) > 0, 'a credit waiting in its transaction');
+    const inFlightAtRestart = await hold.waiting();
     await restartWhileConnecting();
+    await hold.release();
+    expect(inFlightAtRestart).toBeGreaterThan(0);
     await produce(
       topic,
       credits.slice(100).map((c) => creditMessage(c)),
