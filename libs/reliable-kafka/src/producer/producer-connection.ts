@@ -1,11 +1,8 @@
 import type { KafkaConfig } from 'kafkajs';
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
 import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
-import type { RecordSender } from '../kafka/kafka-port';
-import {
-  KafkajsProducerClient,
-  type ProducerClientSettings,
-} from '../kafka/kafkajs/kafkajs-producer-client';
+import type { ProducerClientSettings, RecordSender } from '../kafka/kafka-port';
+import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
 import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 
 /**

@@ -6,7 +6,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
-import type { OutgoingRecord, ProducerClient } from '../kafka-port';
+import type { OutgoingRecord, ProducerClient, ProducerClientSettings } from '../kafka-port';
 import { isTransientKafkaError, kafkaErrorType } from './kafkajs-errors';
 import { type PlacedRecord, placeInResponse } from './kafkajs-produce-response';
 
@@ -20,16 +20,6 @@ const MAX_RETRY_PAUSE_MS = 1_000;
  * minutes failed with UnknownPartitionError until kafkajs looked again.
  */
 const PARTITION_LIST_MAX_AGE_MS = 30_000;
-
-/** Settings of an application producer, already validated (see options/producer-settings.ts). */
-export interface ProducerClientSettings {
-  deliveryTimeoutMs: number;
-  acks: -1 | 0 | 1;
-  idempotent: boolean;
-  maxInFlightRequests: number;
-  requestTimeoutMs: number;
-  retryBackoffMs: number;
-}
 
 /**
  * A kafkajs producer configured from the producer settings, choosing each record's partition
