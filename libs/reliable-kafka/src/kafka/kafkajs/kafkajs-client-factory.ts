@@ -1,5 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
+import { DEFAULT_CLIENT_ID } from '../../reliable-kafka.constants';
+import type { AdminClient } from '../port/admin-client';
+import type { ClientRole, KafkaClientFactory } from '../port/client-factory';
+import type { ConsumerClient, ConsumerSettings } from '../port/consumer-client';
+import type { ProducerClient, ProducerClientSettings } from '../port/producer-client';
+import { KafkajsAdminClient } from './kafkajs-admin-client';
+import type { KafkajsClientOptions } from './kafkajs-client-options';
+import { KafkajsConsumerClient } from './kafkajs-consumer-client';
+import { KafkajsProducerClient } from './kafkajs-producer-client';
 
 /**
  * kafkajs warns about this whenever an idempotent producer has finite retries. Its concern: once
@@ -31,4 +40,62 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
       },
     ...config,
   });
+}
+
+/**
+ * The kafkajs clients of one module: the consumers, their admin and their dead-letter and
+ * retry-topic writes share one `Kafka` (the configured client id); the application producer and
+ * the health probe have their own, named after their role.
+ */
+export class KafkajsClientFactory implements KafkaClientFactory {
+  readonly brokers: readonly string[] | undefined;
+  private readonly clients = new Map<ClientRole, Kafka>();
+
+  /** `library` is passed on too: kafkajs reads only the settings it knows. */
+  constructor(private readonly config: KafkajsClientOptions) {
+    this.brokers = Array.isArray(config.brokers) ? config.brokers : undefined;
+  }
+
+  createProducer(
+    settings: ProducerClientSettings,
+    role: Extract<ClientRole, 'consumers' | 'producer'>,
+  ): ProducerClient {
+    return new KafkajsProducerClient(this.kafka(role), settings);
+  }
+
+  createConsumer(groupId: string, settings: ConsumerSettings): ConsumerClient {
+    return new KafkajsConsumerClient(this.kafka('consumers'), groupId, settings);
+  }
+
+  createAdmin(role: Extract<ClientRole, 'consumers' | 'health'>): AdminClient {
+    return new KafkajsAdminClient(this.kafka(role).admin());
+  }
+
+  private kafka(role: ClientRole): Kafka {
+    let kafka = this.clients.get(role);
+    if (!kafka) {
+      kafka = createKafkaClient(this.configFor(role));
+      this.clients.set(role, kafka);
+    }
+    return kafka;
+  }
+
+  private configFor(role: ClientRole): KafkaConfig {
+    const clientId = this.config.clientId ?? DEFAULT_CLIENT_ID;
+    switch (role) {
+      case 'consumers':
+        return this.config;
+      case 'producer':
+        return { ...this.config, clientId: `${clientId}-producer` };
+      case 'health':
+        // One try, no log lines: the probe answers within its timeout and a broker down is
+        // reported by the health check, not by kafkajs's retries and errors.
+        return {
+          ...this.config,
+          clientId: `${clientId}-health`,
+          retry: { retries: 0 },
+          logLevel: logLevel.NOTHING,
+        };
+    }
+  }
 }
