@@ -18,6 +18,7 @@ import { REPORT_FILE, type FaultReport } from './fault-report';
 import type { FaultMessage, FaultWorkerConfig } from './fault-worker';
 import { sleep } from './sleep';
 import { livePools, WorkerPool } from './worker-pool';
+import { KafkajsAdminClient } from '../../libs/reliable-kafka/src/kafka/kafkajs/kafkajs-admin-client';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -149,7 +150,7 @@ export async function runScenario(
         { topic: dlqTopic, numPartitions: options.partitions, replicationFactor: 1 },
       ],
     });
-    await waitForLeaders(admin, [topic, dlqTopic]);
+    await waitForLeaders(new KafkajsAdminClient(admin), [topic, dlqTopic]);
   });
 
   const workerConfig: FaultWorkerConfig = {

@@ -8,6 +8,7 @@
  */
 import type { Producer } from 'kafkajs';
 import { WorkerProcess } from '../support/worker-process';
+import { KafkajsAdminClient } from '../../libs/reliable-kafka/src/kafka/kafkajs/kafkajs-admin-client';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 import { FaultEnvironment } from './fault-environment';
 import type { FaultWorkerConfig } from './fault-worker';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
         { topic: `${topic}.dlq`, numPartitions: PARTITIONS },
       ],
     });
-    await waitForLeaders(admin, [topic, `${topic}.dlq`]);
+    await waitForLeaders(new KafkajsAdminClient(admin), [topic, `${topic}.dlq`]);
     await admin.disconnect();
     const dbUrl = await env.createDatabase(`takeover_${Date.now().toString(36)}`);
     const producer = env.kafka().producer({ allowAutoTopicCreation: false });

@@ -9,6 +9,7 @@ import {
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
 import { readAll, sleep, uniqueName } from '../support/kafka';
 import { useLedgerApp } from '../support/ledger/ledger-app';
+import { KafkajsAdminClient } from '../../libs/reliable-kafka/src/kafka/kafkajs/kafkajs-admin-client';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 /**
@@ -34,7 +35,7 @@ describe('ReliableProducer across a broker outage (own broker)', () => {
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-      await waitForLeaders(admin, [topic]);
+      await waitForLeaders(new KafkajsAdminClient(admin), [topic]);
     } finally {
       await admin.disconnect();
     }

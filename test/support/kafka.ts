@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+import { KafkajsAdminClient } from '../../libs/reliable-kafka/src/kafka/kafkajs/kafkajs-admin-client';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -28,7 +29,7 @@ export async function createTopic(topic: string, numPartitions = 1): Promise<voi
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }] });
-    await waitForLeaders(admin, [topic]);
+    await waitForLeaders(new KafkajsAdminClient(admin), [topic]);
   } finally {
     await admin.disconnect();
   }
@@ -109,11 +110,10 @@ export async function committedOffsets(
   groupId: string,
   topic: string,
 ): Promise<Record<number, string>> {
-  const admin = testKafka().admin();
+  const admin = new KafkajsAdminClient(testKafka().admin());
   await admin.connect();
   try {
-    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Object.fromEntries((result?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    return await admin.committedOffsets(groupId, topic);
   } finally {
     await admin.disconnect();
   }

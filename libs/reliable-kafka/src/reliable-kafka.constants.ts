@@ -14,6 +14,9 @@ export const MESSAGE_ID_HEADER = 'message-id';
 /** The module options with every default applied and every value checked, resolved once. */
 export const RESOLVED_OPTIONS = Symbol('reliable-kafka:resolved-options');
 
+/** The adapter of the Kafka client library the options name: every Kafka client comes from it. */
+export const KAFKA_CLIENT_FACTORY = Symbol('reliable-kafka:kafka-client-factory');
+
 export const DEFAULT_DEDUP_TABLE = 'reliable_kafka_dedup';
 export const DEFAULT_CLIENT_ID = 'reliable-kafka';
 export const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';

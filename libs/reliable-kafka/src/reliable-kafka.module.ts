@@ -9,8 +9,9 @@ import { ReliableKafkaEvents } from './observability/reliable-kafka.events';
 import { ReliableKafkaMetrics } from './observability/reliable-kafka.metrics';
 import { FailureRecordSender } from './failure/failure-record-sender';
 import { ConsumersReadModel } from './observability/consumers-read-model';
-import { resolveOptions } from './options/reliable-kafka.options-resolver';
-import { RESOLVED_OPTIONS } from './reliable-kafka.constants';
+import { createClientFactory } from './kafka/create-client-factory';
+import { type ResolvedOptions, resolveOptions } from './options/reliable-kafka.options-resolver';
+import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from './reliable-kafka.constants';
 import {
   ConfigurableModuleClass,
   RELIABLE_KAFKA_OPTIONS,
@@ -29,9 +30,23 @@ const resolvedOptions = {
   inject: [RELIABLE_KAFKA_OPTIONS],
 };
 
-/** What the module gives the app to inject (the read model and options for the health indicator). */
+/**
+ * The one place the Kafka client library is chosen: the adapter the `client` option names. The
+ * consumers, the producers and the health indicator take their clients from it.
+ */
+const kafkaClientFactory = {
+  provide: KAFKA_CLIENT_FACTORY,
+  useFactory: (options: ResolvedOptions) => createClientFactory(options.client),
+  inject: [RESOLVED_OPTIONS],
+};
+
+/**
+ * What the module gives the app to inject (the read model and the client factory for the health
+ * indicator).
+ */
 const PUBLIC_PROVIDERS = [
   resolvedOptions,
+  kafkaClientFactory,
   ConsumersReadModel,
   ReliableKafkaEvents,
   DeliveryStats,

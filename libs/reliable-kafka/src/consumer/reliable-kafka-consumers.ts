@@ -24,13 +24,14 @@ import { FailureRecordSender } from '../failure/failure-record-sender';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import { withBrokers } from '../kafka/broker-reachability';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
 import { ConsumersReadModel } from '../observability/consumers-read-model';
 import { prepareTopics } from './topic-preparation';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { findClsTransactionRunner } from '../pipeline/cls-transaction-runner';
 import { TransactionRunner } from '../pipeline/transaction-runner';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
-import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { BatchTransactionProcessing } from './batch-transaction-processing';
 import { CommitPolicy } from './commit-policy';
 import type { ConsumersStatus } from '../observability/consumer-status';
@@ -58,6 +59,7 @@ export class ReliableKafkaConsumers
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(KAFKA_CLIENT_FACTORY) private readonly clients: KafkaClientFactory,
     private readonly moduleRef: ModuleRef,
     private readonly explorer: HandlerExplorer,
     private readonly events: ReliableKafkaEvents,
@@ -123,8 +125,11 @@ export class ReliableKafkaConsumers
     }
     const kafka = createKafkaClient(this.options.client);
     this.kafka = kafka;
-    await withBrokers(this.options.client.brokers, () =>
-      prepareTopics(kafka, this.handlers, this.options.topics ?? {}),
+    const admin = this.clients.createAdmin('consumers');
+    await withBrokers(
+      this.clients.brokers,
+      (error) => admin.isConnectionFailure(error),
+      () => prepareTopics(admin, this.handlers, this.options.topics ?? {}),
     );
     await this.sender.open(kafka);
 

@@ -1,6 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
 import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
+import type { AdminClient } from '../kafka/port/admin-client';
 import type { TopicOptions } from '../options/reliable-kafka.options';
 import { waitForLeaders } from '../kafka/wait-for-leaders';
 
@@ -10,11 +10,10 @@ import { waitForLeaders } from '../kafka/wait-for-leaders';
  * partition count. A handler may consume another handler's derived topic.
  */
 export async function prepareTopics(
-  kafka: Kafka,
+  admin: AdminClient,
   handlers: HandlerDefinition[],
   options: TopicOptions,
 ): Promise<void> {
-  const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -45,10 +44,8 @@ export async function prepareTopics(
     while (pending.length > 0) {
       const ready = pending.filter(([, source]) => existing.has(source));
       if (ready.length === 0) break;
-      const metadata = await admin.fetchTopicMetadata({
-        topics: [...new Set(ready.map(([, source]) => source))],
-      });
-      const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+      const metadata = await admin.topicPartitions([...new Set(ready.map(([, source]) => source))]);
+      const partitionsOf = new Map(metadata.map((t) => [t.topic, t.partitions.length]));
       await createTopics(
         admin,
         ready.map(([derived, source]) => [derived, partitionsOf.get(source) ?? 1]),
@@ -63,17 +60,17 @@ export async function prepareTopics(
 }
 
 async function createTopics(
-  admin: Admin,
+  admin: AdminClient,
   topics: [string, number][],
   options: TopicOptions,
 ): Promise<void> {
-  await admin.createTopics({
-    topics: topics.map(([topic, numPartitions]) => ({
+  await admin.createTopics(
+    topics.map(([topic, numPartitions]) => ({
       topic,
       numPartitions,
       replicationFactor: options.replicationFactor ?? -1,
     })),
-  });
+  );
   await waitForLeaders(
     admin,
     topics.map(([topic]) => topic),

@@ -1,6 +1,5 @@
-import type { KafkaConfig } from 'kafkajs';
 import { BrokerUnreachableError } from '../errors/configuration.error';
-import { isConnectionFailure } from './kafkajs/kafkajs-errors';
+import type { KafkaClientFactory } from './port/client-factory';
 
 /**
  * Runs the first work of a bootstrap against the brokers: a failure to connect (after the client's
@@ -12,14 +11,15 @@ import { isConnectionFailure } from './kafkajs/kafkajs-errors';
  * reader to the wrong setting.
  */
 export async function withBrokers<T>(
-  brokers: KafkaConfig['brokers'],
+  brokers: KafkaClientFactory['brokers'],
+  isConnectionFailure: (error: unknown) => boolean,
   work: () => Promise<T>,
 ): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (!isConnectionFailure(error)) throw error;
-    throw new BrokerUnreachableError(Array.isArray(brokers) ? brokers : undefined, {
+    throw new BrokerUnreachableError(brokers && [...brokers], {
       cause: error,
     });
   }

@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ReliableKafkaHealthOptions } from './health.options';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { type Admin, logLevel } from 'kafkajs';
 import { safeText } from '../errors/safe-text';
 import { thrownMessage } from '../errors/thrown-value';
-import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
-import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
-import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import type { AdminClient } from '../kafka/port/admin-client';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
+import { KAFKA_CLIENT_FACTORY } from '../reliable-kafka.constants';
 import { ConsumersReadModel } from './consumers-read-model';
 
 /**
@@ -22,12 +21,12 @@ import { ConsumersReadModel } from './consumers-read-model';
  */
 @Injectable()
 export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
-  private admin?: Promise<Admin>;
+  private admin?: Promise<AdminClient>;
 
   constructor(
     private readonly consumers: ConsumersReadModel,
     private readonly indicator: HealthIndicatorService,
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(KAFKA_CLIENT_FACTORY) private readonly clients: KafkaClientFactory,
   ) {}
 
   async isHealthy<const Key extends string>(key: Key, options: ReliableKafkaHealthOptions = {}) {
@@ -106,18 +105,12 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
 
   private async pingBroker(): Promise<void> {
     this.admin ??= (async () => {
-      const config = this.options.client;
-      const admin = createKafkaClient({
-        ...config,
-        clientId: `${config.clientId ?? 'reliable-kafka'}-health`,
-        retry: { retries: 0 },
-        logLevel: logLevel.NOTHING,
-      }).admin();
+      const admin = this.clients.createAdmin('health');
       await admin.connect();
       return admin;
     })();
     const admin = await this.admin;
-    await admin.describeCluster();
+    await admin.ping();
   }
 
   private async pingDatabase(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { AdminClient, NewTopic, TopicPartitions } from '../port/admin-client';
-import { isTransientKafkaError } from './kafkajs-errors';
+import { isConnectionFailure } from './kafkajs-errors';
 
 /** A kafkajs admin client as the port's. */
 export class KafkajsAdminClient implements AdminClient {
@@ -42,8 +42,8 @@ export class KafkajsAdminClient implements AdminClient {
     await this.admin.describeCluster();
   }
 
-  isTransient(error: unknown): boolean {
-    return isTransientKafkaError(error);
+  isConnectionFailure(error: unknown): boolean {
+    return isConnectionFailure(error);
   }
 
   /**

@@ -25,8 +25,12 @@ export interface AdminClient {
   committedOffsets(groupId: string, topic: string): Promise<Record<number, string>>;
   /** One request a broker must answer: whether the cluster is reachable now. */
   ping(): Promise<void>;
-  /** Whether a failure is the broker being out of reach (after the client's own retries). */
-  isTransient(error: unknown): boolean;
+  /**
+   * Whether a failure is the brokers being out of reach (after the client's own retries): a
+   * connection refused, reset, closed or timed out, a name that does not resolve. Not a broker's
+   * answer, an authentication or TLS failure, or a timeout on an open connection.
+   */
+  isConnectionFailure(error: unknown): boolean;
   /**
    * Whether a metadata failure says only that a topic or its leaders are not ready yet, as right
    * after it was created: asking again soon will do.

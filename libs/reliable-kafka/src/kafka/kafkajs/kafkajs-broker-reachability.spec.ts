@@ -10,8 +10,9 @@ import {
 import {
   BrokerUnreachableError,
   ReliableKafkaConfigurationError,
-} from '../errors/configuration.error';
-import { withBrokers } from './broker-reachability';
+} from '../../errors/configuration.error';
+import { withBrokers } from '../broker-reachability';
+import { KafkajsAdminClient } from './kafkajs-admin-client';
 
 // Built as kafkajs builds them (its typings omit some constructors and arguments).
 const ConnectionClosed = (kafkajs as unknown as Record<string, new (m: string, o: object) => Error>)
@@ -31,10 +32,17 @@ const refused = connectionError(
   'ECONNREFUSED',
 );
 const brokers = ['kafka-1:9092', 'kafka-2:9092'];
+// The verdict the consumers' bootstrap uses: their kafkajs admin's (no request is made for it).
+const admin = new KafkajsAdminClient({} as kafkajs.Admin);
 const failWith = (error: unknown) =>
-  withBrokers(brokers, () => Promise.reject(error)).catch((e: unknown) => e);
+  withBrokers(
+    brokers,
+    (e) => admin.isConnectionFailure(e),
+    () => Promise.reject(error),
+  ).catch((e: unknown) => e);
 
-describe('withBrokers', () => {
+// Beside the adapter: which kafkajs failures are the brokers out of reach.
+describe('withBrokers over kafkajs errors', () => {
   it.each([
     ['a refused connection', refused],
     [
