@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { HandlerDefinition } from '../discovery/handler-definition';
-import { toMessageRecord } from '../kafka/kafkajs/kafkajs-record';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
+import type {
+  Assignment,
+  ConsumerClient,
+  ConsumerListener,
+  ConsumerSettings,
+  PartitionBatch,
+} from '../kafka/port/consumer-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ReliableKafkaConsumerOptions } from '../options/reliable-kafka.options';
 import type { BatchTransactionProcessing } from './batch-transaction-processing';
@@ -21,12 +27,12 @@ import { processSequentially } from './sequential-processing';
 import { waitUntil, withTimeout } from './bounded-wait';
 
 /**
- * One kafkajs consumer for one consumer group: fetches, hands each record to its handler in
+ * One client's consumer for one consumer group: fetches, hands each record to its handler in
  * partition order, and commits a partition's offset only after its records have finished.
  */
 export class GroupConsumer {
   private readonly logger: Logger;
-  private consumer?: Consumer;
+  private consumer?: ConsumerClient;
   private readonly partitions = new Map<string, PartitionState>();
   private flushTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -36,7 +42,7 @@ export class GroupConsumer {
   private readonly commits: PartitionCommits;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly clients: KafkaClientFactory,
     readonly groupId: string,
     private readonly handlers: Map<string, HandlerDefinition>,
     private readonly options: ReliableKafkaConsumerOptions,
@@ -55,56 +61,21 @@ export class GroupConsumer {
 
   async start(): Promise<void> {
     this.stopping = false;
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: this.options.sessionTimeout ?? 30_000,
-      heartbeatInterval: this.options.heartbeatInterval ?? 3_000,
-      rebalanceTimeout: this.options.rebalanceTimeout ?? 60_000,
-      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
-      allowAutoTopicCreation: false,
-    });
+    const consumer = this.clients.createConsumer(this.groupId, this.settings());
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.running = true;
-      this.onAssignment(payload.memberAssignment);
-      this.events.emit('rebalanced', {
-        groupId: this.groupId,
-        assignment: payload.memberAssignment,
-        durationMs: payload.duration,
-      });
-      this.logger.log(
-        `rebalanced in ${payload.duration} ms; assigned ${JSON.stringify(payload.memberAssignment)}`,
-      );
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.running = false;
-      this.lastCrash = {
-        at: Date.now(),
-        error: payload.error.message,
-        restarting: payload.restart,
-      };
-      this.logger.error(
-        `consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${payload.error.message}`,
-      );
-    });
-    consumer.on(consumer.events.STOP, () => (this.running = false));
-    consumer.on(consumer.events.DISCONNECT, () => (this.running = false));
-    await consumer.connect();
-    for (const [topic, handler] of this.handlers) {
-      // A new group must not skip records already waiting on a retry topic.
-      const isRetryTopic = handler.retryTopics.some((r) => r.topic === topic);
-      await consumer.subscribe({
-        topics: [topic],
-        fromBeginning: handler.fromBeginning || isRetryTopic,
-      });
-    }
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    const listener: ConsumerListener = {
+      eachBatch: (batch) => this.onBatch(batch),
+      assigned: (assignment, durationMs) => this.onAssigned(assignment, durationMs),
+      revoking: (partitions) => this.onRevoking(partitions),
+      crashed: (error, restarting) => this.onCrash(error, restarting),
+      stopped: () => (this.running = false),
+    };
+    // A new group must not skip records already waiting on a retry topic.
+    const subscriptions = [...this.handlers].map(([topic, handler]) => ({
+      topic,
+      fromBeginning: handler.fromBeginning || handler.retryTopics.some((r) => r.topic === topic),
+    }));
+    await consumer.start(subscriptions, listener);
     const flushEvery = this.policy.flushIntervalMs;
     if (flushEvery !== null) {
       this.flushTimer = setInterval(
@@ -149,24 +120,38 @@ export class GroupConsumer {
     };
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  private settings(): ConsumerSettings {
+    const options = this.options;
+    // What one partition's batch can be worked on at once: a batch transaction, or keys in flight.
+    const batchRecords = [...this.handlers.values()].map(({ processing }) =>
+      processing.mode === 'batch-transaction'
+        ? (processing.maxRecords ?? DEFAULT_BATCH_TRANSACTION_RECORDS)
+        : processing.mode === 'key-concurrency'
+          ? (processing.maxConcurrency ?? DEFAULT_KEY_CONCURRENCY)
+          : 1,
+    );
+    return {
+      sessionTimeoutMs: options.sessionTimeout ?? 30_000,
+      heartbeatIntervalMs: options.heartbeatInterval ?? 3_000,
+      rebalanceTimeoutMs: options.rebalanceTimeout ?? 60_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeMs: options.maxWaitTimeInMs ?? 500,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      maxBatchRecords: Math.max(1, ...batchRecords),
+    };
+  }
+
+  private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping) return;
     this.activeBatches++;
     try {
-      await this.processBatch(payload);
+      await this.processBatch(batch);
     } finally {
       this.activeBatches--;
     }
   }
 
-  private async processBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-    pause,
-  }: EachBatchPayload): Promise<void> {
+  private async processBatch(batch: PartitionBatch): Promise<void> {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const state = this.stateOf(batch.topic, batch.partition);
@@ -174,16 +159,14 @@ export class GroupConsumer {
     const run: PartitionRun = {
       handler,
       state,
-      records: batch.messages.map((message) =>
-        toMessageRecord(batch.topic, batch.partition, message),
-      ),
-      shouldStop: () => this.stopping || !isRunning() || isStale(),
-      finished: (records) => this.finished(state, records, resolveOffset, heartbeat),
+      records: batch.records,
+      shouldStop: () => this.stopping || !batch.isActive(),
+      finished: (records) => this.finished(state, records, batch),
       // Not finished: leave the records unresolved (they are fetched again from the first one) and
       // pause only this partition for the back-off; the consumer serves the others meanwhile.
       retryLater: (delayMs) => {
         state.tracker.abandonUnfinished();
-        this.pauseFor(state, pause, delayMs);
+        this.pauseFor(state, () => batch.pause(), delayMs);
       },
     };
 
@@ -207,8 +190,7 @@ export class GroupConsumer {
   private async finished(
     state: PartitionState,
     records: KafkaMessageRecord[],
-    resolveOffset: (offset: string) => void,
-    heartbeat: () => Promise<void>,
+    batch: PartitionBatch,
   ): Promise<void> {
     for (const record of records) {
       state.tracker.finish(record.offset);
@@ -216,13 +198,13 @@ export class GroupConsumer {
     }
     state.pending += records.length;
     state.lastProgressAt = Date.now();
-    // Resolve only up to the contiguous finished offset: kafkajs fetches again from there.
+    // Resolve only up to the contiguous finished offset: the client fetches again from there.
     const next = state.tracker.nextOffset();
-    if (next !== null) resolveOffset((BigInt(next) - 1n).toString());
+    if (next !== null) batch.resolveOffset((BigInt(next) - 1n).toString());
     if (this.policy.afterMessage(state.pending, Date.now() - state.lastCommitAt)) {
       await this.commits.commit(state);
     }
-    await this.heartbeat(heartbeat, state);
+    await this.heartbeat(() => batch.heartbeat(), state);
   }
 
   private pauseFor(state: PartitionState, pause: () => () => void, delayMs: number): void {
@@ -245,13 +227,33 @@ export class GroupConsumer {
   }
 
   /** Partitions no longer assigned are forgotten; their new owner starts from the committed offset. */
-  private onAssignment(assignment: Record<string, number[]>): void {
+  private onAssigned(assignment: Assignment, durationMs: number | undefined): void {
+    this.running = true;
     for (const [key, state] of this.partitions) {
       if (!assignment[state.topic]?.includes(state.partition)) this.partitions.delete(key);
     }
     // A kept partition restarts from its committed offset too: forget finished-but-uncommitted
     // work. A pending back-off timer stays, so a paused partition is resumed.
     for (const state of this.partitions.values()) state.resetProgress();
+    this.events.emit('rebalanced', { groupId: this.groupId, assignment, durationMs });
+    const took = durationMs === undefined ? '' : ` in ${durationMs} ms`;
+    this.logger.log(`rebalanced${took}; assigned ${JSON.stringify(assignment)}`);
+  }
+
+  /** Partitions about to go commit what has finished, so their new owner redelivers less. */
+  private async onRevoking(partitions: Assignment): Promise<void> {
+    const going = [...this.partitions.values()].filter((state) =>
+      partitions[state.topic]?.includes(state.partition),
+    );
+    await this.commits.flushAll(going, 'revocation');
+  }
+
+  private onCrash(error: Error, restarting: boolean): void {
+    this.running = false;
+    this.lastCrash = { at: Date.now(), error: error.message, restarting };
+    this.logger.error(
+      `consumer crashed (${restarting ? 'restarting' : 'not restarting'}): ${error.message}`,
+    );
   }
 
   private stateOf(topic: string, partition: number): PartitionState {

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Consumer } from 'kafkajs';
+import type { ConsumerClient } from '../kafka/port/consumer-client';
 import type { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { PartitionState } from './partition-state';
 
@@ -7,7 +7,7 @@ import type { PartitionState } from './partition-state';
 export class PartitionCommits {
   constructor(
     private readonly groupId: string,
-    private readonly consumer: () => Consumer | undefined,
+    private readonly consumer: () => ConsumerClient | undefined,
     private readonly events: ReliableKafkaEvents,
     private readonly logger: Logger,
   ) {}
@@ -38,7 +38,7 @@ export class PartitionCommits {
     const consumer = this.consumer();
     if (offset === null || !consumer) return;
     const started = Date.now();
-    await consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset }]);
+    await consumer.commit([{ topic: state.topic, partition: state.partition, offset }]);
     state.tracker.markCommitted(offset);
     state.committedOffset = offset;
     state.pending = 0;

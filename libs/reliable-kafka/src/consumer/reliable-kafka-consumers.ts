@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { guardConnectionErrors } from '../dedup/connection-error-guard';
 import { DedupRetention } from '../dedup/dedup-retention';
@@ -22,7 +21,6 @@ import { describeThrown } from '../errors/thrown-value';
 import { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import { FailureRecordSender } from '../failure/failure-record-sender';
 import { RetryTopicPublisher } from '../failure/retry-topic-publisher';
-import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
 import { withBrokers } from '../kafka/broker-reachability';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
 import { ConsumersReadModel } from '../observability/consumers-read-model';
@@ -52,7 +50,6 @@ export class ReliableKafkaConsumers
   private dataSource!: DataSource;
   private dedup!: DedupStore;
   private handlers: HandlerDefinition[] = [];
-  private kafka?: Kafka;
   private groups: GroupConsumer[] = [];
   private retention?: DedupRetention;
   private started = false;
@@ -123,15 +120,13 @@ export class ReliableKafkaConsumers
       this.logger.warn('no @AtLeastOnceHandler methods found; no consumer started');
       return;
     }
-    const kafka = createKafkaClient(this.options.client);
-    this.kafka = kafka;
     const admin = this.clients.createAdmin('consumers');
     await withBrokers(
       this.clients.brokers,
       (error) => admin.isConnectionFailure(error),
       () => prepareTopics(admin, this.handlers, this.options.topics ?? {}),
     );
-    await this.sender.open(kafka);
+    await this.sender.open();
 
     const transactions = new TransactionRunner(
       this.dataSource,
@@ -160,7 +155,7 @@ export class ReliableKafkaConsumers
     }
     for (const [groupId, topics] of byGroup) {
       const group = new GroupConsumer(
-        kafka,
+        this.clients,
         groupId,
         topics,
         this.options.consumer,

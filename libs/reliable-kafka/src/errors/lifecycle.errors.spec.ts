@@ -36,7 +36,7 @@ describe('lifecycle errors', () => {
   });
 
   it('a replay before the consumers started: ConsumersNotStartedError, RK_CONSUMERS_NOT_STARTED', async () => {
-    const sender = new FailureRecordSender({} as never);
+    const sender = new FailureRecordSender({} as never, {} as never);
     const error = await sender.send('orders', []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConsumersNotStartedError);
     expect(error).toMatchObject({

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { ConsumersNotStartedError } from '../errors/lifecycle.errors';
-import type { OutgoingRecord, RecordSender, SentRecord } from '../kafka/kafka-port';
-import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
+import type {
+  OutgoingRecord,
+  ProducerClient,
+  RecordSender,
+  SentRecord,
+} from '../kafka/port/producer-client';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { DeliveryDeadline } from '../producer/delivery-deadline';
-import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 
 /**
  * The sender of dead-letter, retry-topic and replay writes. It shares the consumers' Kafka client
@@ -14,21 +18,27 @@ import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
  */
 @Injectable()
 export class FailureRecordSender implements RecordSender {
-  private client?: KafkajsProducerClient;
+  private client?: ProducerClient;
   private sender?: DeliveryDeadline;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(KAFKA_CLIENT_FACTORY) private readonly clients: KafkaClientFactory,
+  ) {}
 
-  async open(kafka: Kafka): Promise<void> {
+  async open(): Promise<void> {
     const { deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs } = this.options.producer;
-    const client = new KafkajsProducerClient(kafka, {
-      acks: -1,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      deliveryTimeoutMs,
-      requestTimeoutMs,
-      retryBackoffMs,
-    });
+    const client = this.clients.createProducer(
+      {
+        acks: -1,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        deliveryTimeoutMs,
+        requestTimeoutMs,
+        retryBackoffMs,
+      },
+      'consumers',
+    );
     this.client = client;
     this.sender = new DeliveryDeadline(client, this.options.producer);
     await client.connect();

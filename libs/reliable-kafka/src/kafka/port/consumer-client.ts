@@ -25,9 +25,9 @@ export interface ConsumerSettings {
   /** Partitions whose batches are handled at the same time, each in its own order. */
   partitionsConsumedConcurrently: number;
   /**
-   * The most records of one partition the library handles together (one batch transaction). A
-   * client that assembles batches itself should assemble at least this many; batches of any size
-   * are correct, larger ones only make fewer transactions.
+   * The most records of one partition the library works on at once (one batch transaction, or
+   * records of different keys in flight together). A client that assembles batches itself should
+   * assemble at least this many; batches of any size are correct, smaller ones are only slower.
    */
   maxBatchRecords: number;
 }
@@ -78,8 +78,9 @@ export interface ConsumerListener {
   /** One batch of one partition; batches of different partitions may run at the same time. */
   eachBatch(batch: PartitionBatch): Promise<void>;
   /**
-   * The group has (re)assigned partitions: `assignment` is everything this member owns now, and
-   * each of its partitions goes on from its committed offset.
+   * The group has (re)assigned partitions: `assignment` is everything this member owns now. The
+   * library reads each of them again from its committed offset (what finished uncommitted is
+   * forgotten), so the client must fetch kept partitions from there too, as an eager rebalance does.
    */
   assigned(assignment: Assignment, durationMs?: number): void;
   /**
