@@ -8,6 +8,7 @@ export type {
   ReliableKafkaModuleOptions,
   TopicOptions,
 } from './options/reliable-kafka.options';
+export type { KafkaClientOptions } from './kafka/port/client-options';
 
 export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
 export type { AtLeastOnceHandlerOptions } from './options/at-least-once-handler.options';

@@ -1,3 +1,4 @@
+import { ReliableKafkaConfigurationError } from '../errors/configuration.error';
 import { KafkajsClientFactory } from './kafkajs/kafkajs-client-factory';
 import type { KafkaClientFactory } from './port/client-factory';
 import type { KafkaClientOptions } from './port/client-options';
@@ -8,5 +9,10 @@ export function createClientFactory(options: KafkaClientOptions): KafkaClientFac
   switch (library) {
     case 'kafkajs':
       return new KafkajsClientFactory(options);
+    default:
+      throw new ReliableKafkaConfigurationError(
+        'client.library',
+        `"${String(library)}" is not a supported client library: 'kafkajs'`,
+      );
   }
 }

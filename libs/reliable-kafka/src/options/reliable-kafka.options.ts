@@ -1,5 +1,5 @@
-import type { KafkaConfig } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import type { KafkaClientOptions } from '../kafka/port/client-options';
 import type { ProcessingOptions } from './processing.options';
 import type { PayloadDecoderOption } from '../decoding/payload-decoder';
 import type { RetentionWindow } from '../dedup/retention-window';
@@ -88,8 +88,11 @@ export interface TopicOptions {
 export type { ProducerOptions } from './producer.options';
 
 export interface ReliableKafkaModuleOptions {
-  /** kafkajs client settings, passed through (brokers, clientId, ssl, sasl, timeouts). */
-  client: KafkaConfig;
+  /**
+   * The Kafka client library and its settings. kafkajs (`library: 'kafkajs'`, or no `library`):
+   * its `KafkaConfig`, passed through (brokers, clientId, ssl, sasl, timeouts).
+   */
+  client: KafkaClientOptions;
   consumer: ReliableKafkaConsumerOptions;
   /**
    * The TypeORM data source handlers run their transactions on: the name of a data source

@@ -1,8 +1,10 @@
-import type { KafkaConfig } from 'kafkajs';
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
-import { createKafkaClient } from '../kafka/kafkajs/kafkajs-client-factory';
-import type { ProducerClientSettings, RecordSender } from '../kafka/kafka-port';
-import { KafkajsProducerClient } from '../kafka/kafkajs/kafkajs-producer-client';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
+import type {
+  ProducerClient,
+  ProducerClientSettings,
+  RecordSender,
+} from '../kafka/port/producer-client';
 import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 
 /**
@@ -10,12 +12,12 @@ import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-dead
  * failed connection is tried again by the next send.
  */
 export class ProducerConnection {
-  private client?: KafkajsProducerClient;
+  private client?: ProducerClient;
   private sender?: RecordSender;
   private connecting?: Promise<RecordSender>;
 
   constructor(
-    private readonly config: KafkaConfig,
+    private readonly clients: KafkaClientFactory,
     private readonly settings: ProducerClientSettings & DeliveryDeadlineSettings,
   ) {}
 
@@ -42,13 +44,7 @@ export class ProducerConnection {
   connect(): Promise<RecordSender> {
     if (this.sender) return Promise.resolve(this.sender);
     this.connecting ??= (async () => {
-      const client = new KafkajsProducerClient(
-        createKafkaClient({
-          ...this.config,
-          clientId: `${this.config.clientId ?? 'reliable-kafka'}-producer`,
-        }),
-        this.settings,
-      );
+      const client = this.clients.createProducer(this.settings, 'producer');
       try {
         await client.connect();
       } catch (error) {

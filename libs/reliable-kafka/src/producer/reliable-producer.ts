@@ -8,10 +8,11 @@ import {
 import { type Context, propagation } from '@opentelemetry/api';
 import { safeText } from '../errors/safe-text';
 import { describeThrown, thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
-import type { OutgoingRecord } from '../kafka/kafka-port';
+import type { KafkaClientFactory } from '../kafka/port/client-factory';
+import type { OutgoingRecord } from '../kafka/port/producer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
-import { RESOLVED_OPTIONS } from '../reliable-kafka.constants';
+import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
 import { classifyProducerError } from './errors/classify-producer-error';
 import { ProducerClosedError } from './errors/producer.errors';
 import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
@@ -58,10 +59,11 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedOptions,
+    @Inject(KAFKA_CLIENT_FACTORY) clients: KafkaClientFactory,
     private readonly events: ReliableKafkaEvents,
   ) {
     this.settings = options.producer;
-    this.connection = new ProducerConnection(options.client, this.settings);
+    this.connection = new ProducerConnection(clients, this.settings);
   }
 
   /**
