@@ -40,6 +40,33 @@ const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) => {
     .map((from) => ({ target, from: from.map(place), message }));
 });
 
+/**
+ * Each Kafka client package and the one adapter folder that may import it: the rest of the library
+ * reaches a client through the port (kafka/port/), so a second client changes nothing above it.
+ */
+const CLIENT_ADAPTERS = {
+  kafkajs: 'kafka/kafkajs',
+  '@confluentinc/kafka-javascript': 'kafka/confluent',
+};
+const clientImports = (adapter) => {
+  const restricted = Object.entries(CLIENT_ADAPTERS).filter(([, folder]) => folder !== adapter);
+  const message = (folder) =>
+    `only ${LIB}/${folder}/ imports it; elsewhere use the port (kafka/port/)`;
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: restricted.map(([name, folder]) => ({ name, message: message(folder) })),
+        patterns: restricted.map(([name, folder]) => ({
+          group: [`${name}/*`],
+          message: message(folder),
+        })),
+      },
+    ],
+  };
+};
+const adapterFolders = Object.values(CLIENT_ADAPTERS);
+
 export default tseslint.config(
   { ignores: ['node_modules/', '**/dist/', '.kafka/', 'coverage/', '.bench-build/'] },
   js.configs.recommended,
@@ -77,4 +104,14 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', { zones: layerZones }],
     },
   },
+  {
+    // Specs included: a test of kafkajs's behaviour sits beside its adapter.
+    files: [`${LIB}/**/*.ts`],
+    ignores: adapterFolders.map((folder) => `${LIB}/${folder}/**`),
+    rules: clientImports(null),
+  },
+  ...adapterFolders.map((folder) => ({
+    files: [`${LIB}/${folder}/**/*.ts`],
+    rules: clientImports(folder),
+  })),
 );

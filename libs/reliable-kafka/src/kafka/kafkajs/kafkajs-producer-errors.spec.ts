@@ -1,12 +1,17 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
-import { DeliveryTimeoutError } from './delivery-timeout.error';
-import { classifyProducerError } from './classify-producer-error';
-import { ProducerFatalError, RecordTooLargeError, SerializationError } from './producer.errors';
+import { DeliveryTimeoutError } from '../../producer/errors/delivery-timeout.error';
+import { classifyProducerError } from '../../producer/errors/classify-producer-error';
+import {
+  ProducerFatalError,
+  RecordTooLargeError,
+  SerializationError,
+} from '../../producer/errors/producer.errors';
 
 const protocolError = (type: string, retriable: boolean) =>
   new KafkaJSProtocolError({ type, code: 1, retriable, message: type } as never);
 
-describe('classifyProducerError', () => {
+// Beside the adapter: what kafkajs's errors, as its producer throws them, become.
+describe('classifyProducerError of kafkajs errors', () => {
   it('maps MESSAGE_TOO_LARGE, bare or wrapped by the retrier, to RecordTooLargeError', () => {
     const bare = classifyProducerError(protocolError('MESSAGE_TOO_LARGE', false), 't', 2_000_000);
     expect(bare).toBeInstanceOf(RecordTooLargeError);
