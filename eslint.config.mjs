@@ -90,6 +90,25 @@ export default tseslint.config(
     },
   },
   {
+    // Confluent's client is an optional peer that its adapter loads when used
+    // (kafka/confluent/confluent-package.ts): an import of it, even of a type, anywhere else would
+    // make the package necessary to load or type-check the library.
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@confluentinc/kafka-javascript',
+              message: 'load it with loadConfluentKafkaJS() (kafka/confluent/confluent-package.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The library imports downward only, without cycles; its tests may reach anywhere.
     files: [`${LIB}/**/*.ts`],
     ignores: [`${LIB}/**/*.spec.ts`, `${LIB}/**/*.int-spec.ts`],

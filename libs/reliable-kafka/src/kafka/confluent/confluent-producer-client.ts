@@ -1,0 +1,103 @@
+import { ReliableKafkaConfigurationError } from '../../errors/configuration.error';
+import type {
+  OutgoingRecord,
+  ProducerClient,
+  ProducerClientSettings,
+  SentRecord,
+} from '../kafka-port';
+import type { ConfluentKafka, ConfluentProducer } from './confluent-api';
+import { isTransientConfluentError, isUnknownTopicConfluentError } from './confluent-errors';
+import { toConfluentMessage } from './confluent-message';
+
+/** librdkafka keeps the order of an idempotent producer's records with up to 5 requests in flight. */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
+/** Longest pause between two of librdkafka's retries of one record. */
+const MAX_RETRY_PAUSE_MS = 1_000;
+
+/**
+ * How long librdkafka waits for a topic it does not know to appear before it fails the records
+ * as "unknown topic" (its default is 30 s). Kept short: the delivery deadline has its own,
+ * slightly longer, patience for a topic created an instant ago, and a typo in a topic name should
+ * fail the caller within seconds.
+ */
+const UNKNOWN_TOPIC_WAIT_MS = 1_000;
+
+/**
+ * A Confluent (librdkafka) producer configured from the producer settings: acks and idempotence
+ * as set (all, on, by default), and librdkafka retrying each record until the delivery timeout.
+ * librdkafka's retries resend a batch with its sequence numbers, so the broker drops what it
+ * already has; a retry by the delivery deadline sends the records anew. So librdkafka's
+ * `message.timeout.ms` is the delivery timeout itself: its retries cover the whole budget, and a
+ * record is not kept queued past it, to be written after the caller was told it failed.
+ */
+export class ConfluentProducerClient implements ProducerClient {
+  private readonly producer: ConfluentProducer;
+
+  constructor(kafka: ConfluentKafka, settings: ProducerClientSettings) {
+    if (settings.idempotent && settings.maxInFlightRequests > MAX_IDEMPOTENT_IN_FLIGHT) {
+      throw new ReliableKafkaConfigurationError(
+        'producer.maxInFlightRequests',
+        `${settings.maxInFlightRequests} is above ${MAX_IDEMPOTENT_IN_FLIGHT}, the most librdkafka's idempotent producer keeps in order`,
+      );
+    }
+    const retryBackoffMs = Math.max(1, settings.retryBackoffMs); // librdkafka's minimum
+    this.producer = kafka.producer({
+      kafkaJS: {
+        acks: settings.acks,
+        idempotent: settings.idempotent,
+        maxInFlightRequests: settings.maxInFlightRequests,
+        allowAutoTopicCreation: false,
+        timeout: settings.requestTimeoutMs,
+      },
+      'message.timeout.ms': settings.deliveryTimeoutMs,
+      // The KafkaJS-style layer sets 5; the delivery timeout is the bound instead.
+      retries: 2_147_483_647,
+      'retry.backoff.ms': retryBackoffMs,
+      'retry.backoff.max.ms': Math.max(retryBackoffMs, MAX_RETRY_PAUSE_MS),
+      'topic.metadata.propagation.max.ms': UNKNOWN_TOPIC_WAIT_MS,
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  isTransient(error: unknown): boolean {
+    return isTransientConfluentError(error);
+  }
+
+  isUnknownTopic(error: unknown): boolean {
+    return isUnknownTopicConfluentError(error);
+  }
+
+  /**
+   * One attempt (librdkafka's own retries included): resolves when every record is acknowledged,
+   * with each record's partition and offset, or fails with the client's error as is, once every
+   * record has its outcome (so that a retry never races records still in flight).
+   *
+   * One send per record, all started before any is awaited: librdkafka queues them in this order
+   * and batches them as it would one send, and each answers with its own record's offset. A send
+   * of several records answers only the lowest offset per partition, and counting up from it is
+   * wrong when another send's records to that partition are batched in between.
+   */
+  async sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+    // Every record converted before any is sent: one that cannot be sent fails the attempt whole.
+    const messages = records.map((record) => toConfluentMessage(topic, record));
+    const outcomes = await Promise.allSettled(
+      messages.map((message) => this.producer.send({ topic, messages: [message] })),
+    );
+    const sent: SentRecord[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      const [{ partition, baseOffset = '' }] = outcome.value;
+      // acks=0 gives no offset (librdkafka reports a negative one).
+      sent.push({ topic, partition, offset: baseOffset.startsWith('-') ? '' : baseOffset });
+    }
+    return sent;
+  }
+}
