@@ -111,6 +111,20 @@ describe('the packed library in a NestJS app outside the repository', () => {
       expect(manifest.peerDependenciesMeta[peer]?.optional).toBeFalsy();
     }
     expect(manifest.peerDependenciesMeta['@nestjs/terminus']).toEqual({ optional: true });
+    expect(manifest.peerDependenciesMeta['@confluentinc/kafka-javascript']).toEqual({
+      optional: true,
+    });
+
+    // The Confluent adapter describes the client's API itself and loads the package when used:
+    // no published file imports it, so an app without it type-checks and loads the library.
+    const built = files.filter((f) => f.endsWith('.d.ts') || f.endsWith('.js'));
+    expect(built).toContain('dist/kafka/confluent/confluent-producer-client.d.ts');
+    const importing = built.filter((f) =>
+      /(from\s*|import\(\s*|require\(\s*)['"]@confluentinc\/kafka-javascript['"]/.test(
+        fs.readFileSync(path.join(root, f), 'utf8'),
+      ),
+    );
+    expect(importing).toEqual([]);
   });
 
   describe.each([
