@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { UnknownTopicError } from '@reliable-kafka/nestjs';
+import { UnknownPartitionError, UnknownTopicError } from '@reliable-kafka/nestjs';
 import type { ConfluentKafka } from '../../libs/reliable-kafka/src/kafka/confluent/confluent-api';
 import { createConfluentClient } from '../../libs/reliable-kafka/src/kafka/confluent/confluent-client-factory';
 import { LibrdkafkaErrorCode } from '../../libs/reliable-kafka/src/kafka/confluent/confluent-errors';
@@ -12,7 +12,10 @@ import type {
   OutgoingRecord,
   ProducerClientSettings,
 } from '../../libs/reliable-kafka/src/kafka/kafka-port';
-import { DeliveryDeadline } from '../../libs/reliable-kafka/src/producer/delivery-deadline';
+import {
+  DeliveryDeadline,
+  type DeliveryDeadlineSettings,
+} from '../../libs/reliable-kafka/src/producer/delivery-deadline';
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
 import {
   brokers,
@@ -33,8 +36,9 @@ import {
 // Quiet by default, as the other suites are; RK_TEST_LOG=1 shows the client's log lines.
 if (!process.env.RK_TEST_LOG) Logger.overrideLogger(false);
 
-const SETTINGS: ProducerClientSettings = {
+const SETTINGS: ProducerClientSettings & DeliveryDeadlineSettings = {
   deliveryTimeoutMs: 30_000,
+  unknownTopicTimeoutMs: 3_000,
   acks: -1,
   idempotent: true,
   maxInFlightRequests: 5,
@@ -181,6 +185,19 @@ describe('ConfluentProducerClient against the broker', () => {
     expect((viaDeadline as { code?: unknown }).code).toBe(
       LibrdkafkaErrorCode.ERR_MSG_SIZE_TOO_LARGE,
     );
+  });
+
+  it('a partition the topic does not have: UnknownPartitionError naming it, not transient', async () => {
+    const topic = uniqueName('cf-partitions');
+    await createTopic(topic, 3);
+
+    const error = await failureOf(
+      client.sendOnce(topic, [{ key: 'k', value: 'to nowhere', partition: 7 }]),
+    );
+    expect(error).toBeInstanceOf(UnknownPartitionError);
+    expect(error).toMatchObject({ topic, partition: 7 });
+    expect(client.isTransient(error)).toBe(false);
+    expect(client.isUnknownTopic(error)).toBe(false);
   });
 });
 

@@ -1,12 +1,18 @@
 import { ReliableKafkaConfigurationError } from '../../errors/configuration.error';
+import { UnknownPartitionError } from '../../errors/unknown-partition.error';
 import type {
   OutgoingRecord,
   ProducerClient,
   ProducerClientSettings,
   SentRecord,
 } from '../kafka-port';
-import type { ConfluentKafka, ConfluentProducer } from './confluent-api';
-import { isTransientConfluentError, isUnknownTopicConfluentError } from './confluent-errors';
+import type { ConfluentKafka, ConfluentMessage, ConfluentProducer } from './confluent-api';
+import {
+  isTransientConfluentError,
+  isUnknownTopicConfluentError,
+  LibrdkafkaErrorCode,
+  librdkafkaErrorCode,
+} from './confluent-errors';
 import { toConfluentMessage } from './confluent-message';
 
 /** librdkafka keeps the order of an idempotent producer's records with up to 5 requests in flight. */
@@ -17,9 +23,9 @@ const MAX_RETRY_PAUSE_MS = 1_000;
 
 /**
  * How long librdkafka waits for a topic it does not know to appear before it fails the records
- * as "unknown topic" (its default is 30 s). Kept short: the delivery deadline has its own,
- * slightly longer, patience for a topic created an instant ago, and a typo in a topic name should
- * fail the caller within seconds.
+ * as "unknown topic" (its default is 30 s). Kept short: the delivery deadline has its own
+ * patience for a topic created a moment ago (producer.unknownTopicTimeoutMs), which would
+ * otherwise start only after librdkafka's wait.
  */
 const UNKNOWN_TOPIC_WAIT_MS = 1_000;
 
@@ -92,12 +98,22 @@ export class ConfluentProducerClient implements ProducerClient {
       messages.map((message) => this.producer.send({ topic, messages: [message] })),
     );
     const sent: SentRecord[] = [];
-    for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') throw outcome.reason;
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'rejected')
+        throw asLibraryError(topic, messages[index], outcome.reason);
       const [{ partition, baseOffset = '' }] = outcome.value;
       // acks=0 gives no offset (librdkafka reports a negative one).
       sent.push({ topic, partition, offset: baseOffset.startsWith('-') ? '' : baseOffset });
     }
     return sent;
   }
+}
+
+/**
+ * A partition the topic does not have, refused by librdkafka at once, is the library's
+ * UnknownPartitionError, as with kafkajs. The attempt's other records may have been written.
+ */
+function asLibraryError(topic: string, message: ConfluentMessage, error: unknown): unknown {
+  if (librdkafkaErrorCode(error) !== LibrdkafkaErrorCode.ERR__UNKNOWN_PARTITION) return error;
+  return new UnknownPartitionError(topic, message.partition ?? -1, { cause: error });
 }
