@@ -77,6 +77,7 @@ export { UnknownPartitionError } from './errors/unknown-partition.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,
+  MalformedRecordError,
   MalformedRecordOriginError,
   MissingIdempotencyKeyError,
   NonRetriableError,

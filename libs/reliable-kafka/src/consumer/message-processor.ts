@@ -4,8 +4,7 @@ import type { HandlerDefinition } from '../discovery/handler-definition';
 import type { DeadLetterPublisher } from '../failure/dead-letter-publisher';
 import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { describeThrown } from '../errors/thrown-value';
-import { msUntilDue, priorAttempts } from '../failure/retry-topics';
-import { reportedOriginOf } from '../kafka/record-origin';
+import { msUntilDue, priorAttempts, sourceTopicOf } from '../failure/retry-topics';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
@@ -179,7 +178,7 @@ export class MessageProcessor {
     >;
     const event = deliveryEvent(record, handler, attempts, idempotencyKey);
     try {
-      const topic = await this.retryTopics.publish(record, attempts, delayMs);
+      const topic = await this.retryTopics.publish(record, handler.retryTopics, attempts, delayMs);
       this.logger.warn(
         `${where(record)} ${handler.id}: attempt ${attempts} failed (${describeThrown(error)}); moved to ${topic}, due in ${delayMs} ms`,
       );
@@ -203,7 +202,9 @@ export class MessageProcessor {
     idempotencyKey?: string,
   ): Promise<DeliveryResult> {
     const { error, attempts } = state.deadLetter as NonNullable<DeliveryState['deadLetter']>;
-    const deadLetterTopic = handler.deadLetterTopic(deadLetterSource(record, handler));
+    const deadLetterTopic = handler.deadLetterTopic(
+      sourceTopicOf(record.topic, handler.retryTopics),
+    );
     const event = deliveryEvent(record, handler, attempts, idempotencyKey);
     try {
       await this.deadLetters.publish(deadLetterTopic, record, {
@@ -237,16 +238,6 @@ function deliveryEvent(
   idempotencyKey: string | undefined,
 ): DeliveryEvent {
   return { record, handlerId: handler.id, groupId: handler.groupId, attempt, idempotencyKey };
-}
-
-/**
- * The topic whose dead-letter topic takes the record: where it first arrived. A record whose
- * origin headers are malformed is reported where it is; on a retry topic, that topic's source
- * stands for it, since only the sources' dead-letter topics are created.
- */
-function deadLetterSource(record: KafkaMessageRecord, handler: HandlerDefinition): string {
-  const { topic } = reportedOriginOf(record);
-  return handler.retryTopics.find((retry) => retry.topic === topic)?.source ?? topic;
 }
 
 function where(record: KafkaMessageRecord): string {

@@ -4,6 +4,7 @@ import type { IdempotentOptions } from '../pipeline/idempotency-key';
 import type { ReliableKafkaBatchContext } from '../pipeline/reliable-kafka-batch.context';
 import type { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
 import type { BackoffOptions, RetryOptions } from '../options/retry.options';
+import type { RetryTopic } from '../failure/retry-topics';
 
 /** A discovered handler with every setting resolved: what the consumers run. */
 export interface HandlerDefinition {
@@ -15,7 +16,7 @@ export interface HandlerDefinition {
     RetryOptions & { backoff: BackoffOptions };
   deadLetterTopic: (sourceTopic: string) => string;
   /** `<topic>.retry.<n>` of each source topic, when non-blocking retries are on; consumed too. */
-  retryTopics: { topic: string; source: string }[];
+  retryTopics: RetryTopic[];
   createDeadLetterTopic: boolean;
   decode: PayloadDecoder;
   processing: ProcessingOptions;

@@ -8,8 +8,18 @@ export class NonRetriableError extends ReliableKafkaError {
   readonly code: string = 'RK_NON_RETRIABLE';
 }
 
+/**
+ * The record itself cannot be handled as it is (its payload, its origin headers, its key): every
+ * delivery of it fails alike. It is dead-lettered at once, whatever the app's `retry.classify` or
+ * `retry.retriable` say, since retrying it, on a retry topic or in place, cannot help and a move
+ * to a retry topic may not even be possible (a malformed origin). Subclasses name what is wrong.
+ */
+export class MalformedRecordError extends NonRetriableError {
+  override readonly code: string = 'RK_MALFORMED_RECORD';
+}
+
 /** The payload bytes could not be decoded: a poison message, sent to the dead-letter topic as is. */
-export class PayloadDecodeError extends NonRetriableError {
+export class PayloadDecodeError extends MalformedRecordError {
   override readonly code = 'RK_PAYLOAD_DECODE';
 }
 
@@ -19,12 +29,12 @@ export class PayloadDecodeError extends NonRetriableError {
  * the three missing). Keying or reporting it by a guess could give two records one key, so it is
  * dead-lettered, reported where it is; the message names the header, never its value.
  */
-export class MalformedRecordOriginError extends NonRetriableError {
+export class MalformedRecordOriginError extends MalformedRecordError {
   override readonly code = 'RK_MALFORMED_RECORD_ORIGIN';
 }
 
 /** The handler requires an idempotency key and the message carries none. */
-export class MissingIdempotencyKeyError extends NonRetriableError {
+export class MissingIdempotencyKeyError extends MalformedRecordError {
   override readonly code = 'RK_MISSING_IDEMPOTENCY_KEY';
 }
 
@@ -34,6 +44,6 @@ export class MissingIdempotencyKeyError extends NonRetriableError {
  * function is a pure function of the record, so retrying cannot help: the record is dead-lettered
  * at once. A thrown error is the `cause`; the message names the handler and never quotes the record.
  */
-export class IdempotencyKeyFunctionError extends NonRetriableError {
+export class IdempotencyKeyFunctionError extends MalformedRecordError {
   override readonly code = 'RK_IDEMPOTENCY_KEY_FUNCTION';
 }

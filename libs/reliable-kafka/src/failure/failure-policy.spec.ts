@@ -1,5 +1,11 @@
 import assert from 'node:assert';
-import { NonRetriableError } from '../errors/non-retriable.error';
+import {
+  IdempotencyKeyFunctionError,
+  MalformedRecordOriginError,
+  MissingIdempotencyKeyError,
+  NonRetriableError,
+  PayloadDecodeError,
+} from '../errors/non-retriable.error';
 import {
   decideAfterFailure,
   type FailedDelivery,
@@ -90,6 +96,25 @@ describe('decideAfterFailure', () => {
     expect(decideAfterFailure(failed({}), { ...blocking, classify }, noJitter).kind).toBe(
       'dead-letter',
     );
+  });
+
+  it.each([
+    new PayloadDecodeError('Payload is not valid JSON'),
+    new MalformedRecordOriginError('header "retry-original-topic" is missing'),
+    new MissingIdempotencyKeyError('no "idempotency-key" header'),
+    new IdempotencyKeyFunctionError('its @Idempotent key function failed'),
+  ])('dead-letters a malformed record ($name) whatever the app classifies it as', (error) => {
+    const theApps: Array<Partial<ResolvedRetry>> = [
+      { classify: () => 'retriable' },
+      { retriable: [Error] },
+    ];
+    for (const classification of theApps) {
+      for (const mode of [blocking, withTopics]) {
+        expect(
+          decideAfterFailure(failed({ error }), { ...mode, ...classification }, noJitter),
+        ).toEqual({ kind: 'dead-letter', attempts: 1 });
+      }
+    }
   });
 
   it('dead-letters once maxAttempts deliveries failed', () => {

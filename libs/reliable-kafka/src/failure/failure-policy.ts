@@ -1,5 +1,7 @@
 import { backoffDelay } from './backoff';
 import { classifyError, isDatabaseUnavailable } from './error-classifier';
+import { MalformedRecordError } from '../errors/non-retriable.error';
+import { isThrownInstance } from '../errors/thrown-value';
 import type { BackoffOptions, RetryOptions } from '../options/retry.options';
 
 /** A handler's retry settings with their defaults applied. */
@@ -38,8 +40,10 @@ export type FailureDecision =
 /**
  * The decision after a delivery failed. A database that cannot be reached comes first, whatever
  * the error's class (an error caused by a lost connection waits for the database, since the
- * message is not at fault); otherwise it is keyed on the classification (classifyError): an
- * error classified non-retriable is dead-lettered whichever mode of retries is on.
+ * message is not at fault). A malformed record (MalformedRecordError) comes next: it is
+ * dead-lettered whatever the app's classification says, since every delivery of it fails alike.
+ * Otherwise it is keyed on the classification (classifyError): an error classified non-retriable
+ * is dead-lettered whichever mode of retries is on.
  */
 export function decideAfterFailure(
   failed: FailedDelivery,
@@ -50,6 +54,8 @@ export function decideAfterFailure(
   if (classified(() => isDatabaseUnavailable(error), false)) {
     return { kind: 'wait-for-database', delayMs: outageDelay(retry.backoff, attempt, random) };
   }
+  if (isThrownInstance(error, MalformedRecordError))
+    return { kind: 'dead-letter', attempts: attempt };
   const retriable = classified(() => classifyError(error, retry), 'retriable') === 'retriable';
   const retryDelays = retry.topics?.delaysMs;
   if (retryDelays) {

@@ -1,22 +1,30 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { originHeaders, originOf } from '../kafka/record-origin';
 import type { RecordSender } from '../kafka/kafka-port';
-import { retryTopicName, RetryTopicHeaders, withoutRetryHeaders } from './retry-topics';
+import {
+  type RetryTopic,
+  retryTopicName,
+  RetryTopicHeaders,
+  sourceTopicOf,
+  withoutRetryHeaders,
+} from './retry-topics';
 
 /**
- * Moves a failed record to its next retry topic: original key, value and headers, plus where it
- * first arrived, how many deliveries failed, and when it is due. Resolves once acknowledged.
+ * Moves a failed record to its next retry topic (that of the source topic it was read from):
+ * original key, value and headers, plus where it first arrived, how many deliveries failed, and
+ * when it is due. Resolves once acknowledged.
  */
 export class RetryTopicPublisher {
   constructor(private readonly sender: RecordSender) {}
 
   async publish(
     record: KafkaMessageRecord,
+    retryTopics: readonly RetryTopic[],
     failedAttempts: number,
     delayMs: number,
   ): Promise<string> {
     const origin = originOf(record);
-    const topic = retryTopicName(origin.topic, failedAttempts);
+    const topic = retryTopicName(sourceTopicOf(record.topic, retryTopics), failedAttempts);
     await this.sender.send(topic, [
       {
         key: record.key,

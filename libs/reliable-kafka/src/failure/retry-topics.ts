@@ -15,9 +15,27 @@ export const RetryTopicHeaders = {
 
 export const RETRY_HEADER_NAMES = new Set<string>(Object.values(RetryTopicHeaders));
 
+/** A handler's retry topic and the source topic whose records it retries. */
+export interface RetryTopic {
+  topic: string;
+  source: string;
+}
+
 /** `<topic>.retry.<n>`, n from 1. */
 export function retryTopicName(sourceTopic: string, n: number): string {
   return `${sourceTopic}.retry.${n}`;
+}
+
+/**
+ * The source topic of the topic a record was read from: a retry topic's source, else the topic
+ * itself. A failed record's next retry topic and its dead-letter topic are that source's, which the
+ * handler consumes and whose derived topics it prepares. Not the topic its origin headers name:
+ * those may name a retry topic (a replay of a record dead-lettered from one; its next move would go
+ * to `orders.retry.1.retry.1`, which does not exist) or another app's topic (a forwarded record
+ * copies every header), and a write to a topic that does not exist would hold the partition.
+ */
+export function sourceTopicOf(readFrom: string, retryTopics: readonly RetryTopic[]): string {
+  return retryTopics.find((retry) => retry.topic === readFrom)?.source ?? readFrom;
 }
 
 /** Failed deliveries before this one (0 on the source topic). */
