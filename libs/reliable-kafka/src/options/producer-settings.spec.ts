@@ -56,10 +56,15 @@ describe('resolveProducerOptions', () => {
     });
   });
 
-  it('takes an unknown-topic timeout up to the delivery timeout', () => {
+  it('takes an unknown-topic timeout up to the delivery timeout, and says so past it', () => {
     expect(
       resolveProducerOptions({ deliveryTimeoutMs: 60_000, unknownTopicTimeoutMs: 60_000 }),
     ).toMatchObject({ unknownTopicTimeoutMs: 60_000 });
+    expect(() =>
+      resolveProducerOptions({ deliveryTimeoutMs: 60_000, unknownTopicTimeoutMs: 60_001 }),
+    ).toThrow(
+      '"producer.unknownTopicTimeoutMs": 60001 exceeds producer.deliveryTimeoutMs (60000): no send waits past its delivery timeout, where a topic still unknown fails with UnknownTopicError; give at most 60000',
+    );
   });
 
   it('allows acks 1 or in-flight 5 once idempotence is off (explicitly unsafe)', () => {

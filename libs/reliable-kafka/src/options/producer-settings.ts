@@ -68,7 +68,7 @@ export function resolveProducerOptions(
   if (unknownTopicTimeoutMs > deliveryTimeoutMs) {
     throw new ReliableKafkaConfigurationError(
       'producer.unknownTopicTimeoutMs',
-      `${unknownTopicTimeoutMs} exceeds producer.deliveryTimeoutMs (${deliveryTimeoutMs}): the delivery timeout would always end the wait first`,
+      `${unknownTopicTimeoutMs} exceeds producer.deliveryTimeoutMs (${deliveryTimeoutMs}): no send waits past its delivery timeout, where a topic still unknown fails with UnknownTopicError; give at most ${deliveryTimeoutMs}`,
     );
   }
   if (o.idempotencyKey !== undefined && typeof o.idempotencyKey !== 'function') {

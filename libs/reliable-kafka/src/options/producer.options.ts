@@ -48,7 +48,9 @@ export interface ProducerOptions {
    * UnknownTopicError instead of waiting out the delivery timeout: the time a topic created a
    * moment ago (by an admin, another process) has to reach the broker's metadata. Counted from
    * the first such answer of a send. Default min(30000, deliveryTimeoutMs); at most
-   * deliveryTimeoutMs.
+   * deliveryTimeoutMs. A send whose last answer at its delivery timeout was "unknown topic" fails
+   * with UnknownTopicError too, so with a patience as long as the delivery timeout a mistyped topic
+   * is still told apart from an outage.
    */
   unknownTopicTimeoutMs?: number;
   /** Kafka `request.timeout.ms`: the wait for one produce request. Default 30000. */

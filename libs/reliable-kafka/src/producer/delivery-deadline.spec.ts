@@ -132,10 +132,10 @@ describe('DeliveryDeadline', () => {
       expect(appearing.attempts).toBe(5);
     });
 
-    it('the delivery timeout still wins when it ends first', async () => {
-      // Connection errors for 3 s, then "unknown topic": the 6 s patience would end at 9 s, the
-      // 8 s delivery timeout ends first.
-      const answers = [...Array(3).fill(down), ...Array(1_000).fill(unknown)];
+    it('the delivery timeout wins when it ends first and the last answer was not "unknown topic"', async () => {
+      // "unknown topic" at 0 s, then connection errors: the 8 s delivery timeout ends the send
+      // before any "unknown topic" answer could end the 6 s patience.
+      const answers = [unknown, ...Array(1_000).fill(down)];
       const missing = client(answers, isTransient, isUnknownTopic);
       const deadline = new DeliveryDeadline(
         missing,
@@ -146,6 +146,47 @@ describe('DeliveryDeadline', () => {
       await jest.advanceTimersByTimeAsync(8_000);
       expect(send.error).toBeInstanceOf(DeliveryTimeoutError);
       expect(send.error).toMatchObject({ timeoutMs: 8_000 });
+      expect((send.error as Error).cause).toBe(down);
+    });
+
+    it('a topic still unknown when the delivery timeout ends is an UnknownTopicError (the patience as long as the timeout, its default for one of 30 s or less)', async () => {
+      const missing = client(Array(1_000).fill(unknown), isTransient, isUnknownTopic);
+      const deadline = new DeliveryDeadline(
+        missing,
+        settings({ ...oneSecondApart, deliveryTimeoutMs: 8_000, unknownTopicTimeoutMs: 8_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      // The attempt at 7 s is the last: a pause after it would end at the deadline.
+      await jest.advanceTimersByTimeAsync(6_999);
+      expect(send.settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(send.error).toBeInstanceOf(UnknownTopicError);
+      expect((send.error as Error).cause).toBe(unknown);
+      expect(missing.attempts).toBe(8);
+    });
+
+    it('an attempt still in flight at the delivery timeout after an "unknown topic" answer is an UnknownTopicError', async () => {
+      const answers = Array(3).fill(unknown);
+      const hanging: ProducerClient = {
+        ...client([], isTransient, isUnknownTopic),
+        sendOnce: async () => {
+          const answer = answers.shift();
+          if (answer) throw answer;
+          return new Promise<never>(() => undefined);
+        },
+      };
+      const deadline = new DeliveryDeadline(
+        hanging,
+        settings({ ...oneSecondApart, deliveryTimeoutMs: 8_000, unknownTopicTimeoutMs: 8_000 }),
+      );
+      const send = watch(deadline.send('orders', [record]));
+
+      await jest.advanceTimersByTimeAsync(7_999);
+      expect(send.settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(send.error).toBeInstanceOf(UnknownTopicError);
+      expect((send.error as Error).cause).toBe(unknown);
     });
   });
 });

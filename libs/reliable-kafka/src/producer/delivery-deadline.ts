@@ -20,9 +20,22 @@ export interface DeliveryDeadlineSettings {
 }
 
 /**
+ * One send's attempts as the deadline sees them. `unknownTopic`: the last answer, when it was
+ * "unknown topic". A send that ends at its delivery timeout with that answer fails with
+ * UnknownTopicError, not DeliveryTimeoutError: the patience counts from the first such answer,
+ * after the send began, so a patience as long as the delivery timeout (the default when that is
+ * 30 s or less) would otherwise never end first, and a mistyped topic would pass for an outage.
+ */
+interface Attempt {
+  cancelled: boolean;
+  unknownTopic?: unknown;
+}
+
+/**
  * Kafka's `delivery.timeout.ms` over a client's attempts: a send is acknowledged, fails for good
  * with the client's error, fails with UnknownTopicError when the broker keeps saying the topic
- * does not exist, or fails with DeliveryTimeoutError once the delivery timeout is spent.
+ * does not exist (for `unknownTopicTimeoutMs`, or still at the delivery timeout), or fails with
+ * DeliveryTimeoutError once the delivery timeout is spent.
  */
 export class DeliveryDeadline implements RecordSender {
   constructor(
@@ -43,14 +56,18 @@ export class DeliveryDeadline implements RecordSender {
         this.settings.deliveryTimeoutMs,
       );
     });
-    const attempt = { cancelled: false };
+    const attempt: Attempt = { cancelled: false };
     try {
       return await Promise.race([
         this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, attempt),
         timeout,
       ]);
     } catch (error) {
-      if (error instanceof DeliveryTimeoutError || error instanceof UnknownTopicError) throw error;
+      if (error instanceof UnknownTopicError) throw error;
+      if (error instanceof DeliveryTimeoutError) {
+        if (attempt.unknownTopic === undefined) throw error;
+        throw new UnknownTopicError(topic, { cause: attempt.unknownTopic });
+      }
       if (this.client.isTransient(error)) {
         throw new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs, { cause: error });
       }
@@ -72,7 +89,7 @@ export class DeliveryDeadline implements RecordSender {
     topic: string,
     records: OutgoingRecord[],
     deadline: number,
-    attempt: { cancelled: boolean },
+    attempt: Attempt,
   ): Promise<SentRecord[]> {
     let pause = this.settings.retryBackoffMs;
     // Counted from the first "unknown topic" answer of this send. Another failure in between
@@ -83,13 +100,17 @@ export class DeliveryDeadline implements RecordSender {
       try {
         return await this.client.sendOnce(topic, records);
       } catch (error) {
-        if (this.client.isUnknownTopic(error)) {
+        const unknownTopic = this.client.isUnknownTopic(error);
+        attempt.unknownTopic = unknownTopic ? error : undefined;
+        if (unknownTopic) {
           unknownSince ??= Date.now();
           if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs)
             throw new UnknownTopicError(topic, { cause: error });
         }
-        if (attempt.cancelled || !this.client.isTransient(error) || Date.now() + pause >= deadline)
-          throw error;
+        if (attempt.cancelled || !this.client.isTransient(error)) throw error;
+        if (Date.now() + pause >= deadline) {
+          throw unknownTopic ? new UnknownTopicError(topic, { cause: error }) : error;
+        }
         await new Promise((resolve) => setTimeout(resolve, pause));
         if (attempt.cancelled) throw error;
         pause = Math.min(pause * 2, MAX_ATTEMPT_PAUSE_MS);
