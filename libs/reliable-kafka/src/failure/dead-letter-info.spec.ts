@@ -63,6 +63,16 @@ describe('readDeadLetterInfo', () => {
     });
   });
 
+  it('reads the original timestamp when it is one, and leaves it out when it is not', () => {
+    const stamped = (timestamp: string) =>
+      readDeadLetterInfo(deadLetter({ [DeadLetterHeaders.originalTimestamp]: timestamp }));
+    expect(stamped('1700000000000')?.originalTimestamp).toBe('1700000000000');
+    expect(stamped('-1')?.originalTimestamp).toBe('-1');
+    for (const bad of ['yesterday', '017', '', '1.5', '9223372036854775808']) {
+      expect(stamped(bad)).toMatchObject({ originalTopic: 'orders', originalTimestamp: undefined });
+    }
+  });
+
   it('is null for an origin not in the form the library writes: no NaN partition, no key shared by every such dead letter', () => {
     for (const [header, value] of [
       [DeadLetterHeaders.originalPartition, 'abc'],

@@ -1,4 +1,9 @@
-import { isOffsetText, isPartitionText, isTopicName } from '../kafka/coordinates-text';
+import {
+  isOffsetText,
+  isPartitionText,
+  isTimestampText,
+  isTopicName,
+} from '../kafka/coordinates-text';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../reliable-kafka.constants';
 import { decodeHeaderStrictly } from '../decoding/strict-utf8';
@@ -9,6 +14,7 @@ export interface DeadLetterInfo {
   originalTopic: string;
   originalPartition: number;
   originalOffset: string;
+  /** Undefined when missing or not a timestamp in the form the library writes. */
   originalTimestamp?: string;
   consumerGroup?: string;
   handler?: string;
@@ -31,11 +37,14 @@ export function readDeadLetterInfo(record: KafkaMessageRecord): DeadLetterInfo |
   const offset = h[DeadLetterHeaders.originalOffset];
   if (!isTopicName(topic) || !isPartitionText(partition) || !isOffsetText(offset)) return null;
   const attempts = h[DeadLetterHeaders.attempts];
+  // A replay carries the timestamp on as its origin's, which the consumer reads strictly: one not
+  // in the library's form would dead-letter the replay. Without it the replay's own stands in.
+  const timestamp = h[DeadLetterHeaders.originalTimestamp];
   return {
     originalTopic: topic,
     originalPartition: Number(partition),
     originalOffset: offset,
-    originalTimestamp: h[DeadLetterHeaders.originalTimestamp],
+    originalTimestamp: isTimestampText(timestamp) ? timestamp : undefined,
     consumerGroup: h[DeadLetterHeaders.consumerGroup],
     handler: h[DeadLetterHeaders.handler],
     errorClass: h[DeadLetterHeaders.errorClass],
