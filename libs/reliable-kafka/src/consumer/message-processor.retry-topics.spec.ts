@@ -99,6 +99,31 @@ describe('MessageProcessor with retry topics', () => {
     },
   );
 
+  it('a record keyed by its header, its origin headers stray, is moved with its own coordinates as origin', async () => {
+    const forwarded: KafkaMessageRecord = {
+      ...record,
+      headers: { 'idempotency-key': 'order-7', 'retry-original-timestamp': '1600000000000' },
+      rawHeaders: {
+        'idempotency-key': Buffer.from('order-7'),
+        'retry-original-timestamp': Buffer.from('1600000000000'),
+      },
+    };
+    const sent: Array<{ topic: string; record: OutgoingRecord }> = [];
+    const handler = throwing(() => new Error('failing'));
+
+    const result = await movingProcessor(sent).deliver(forwarded, handler, newDeliveryState('7'));
+
+    expect(result).toEqual({ kind: 'finished' });
+    expect(sent.map((s) => s.topic)).toEqual(['orders.retry.1']);
+    expect(sent[0].record.headers).toMatchObject({
+      'idempotency-key': Buffer.from('order-7'),
+      'retry-original-topic': 'orders',
+      'retry-original-partition': '0',
+      'retry-original-offset': '7',
+      'retry-original-timestamp': '1700000000000',
+    });
+  });
+
   it("a replay of a record dead-lettered from a retry topic moves on to its source's next retry topic", async () => {
     // The replayer sends such a dead letter back to orders.retry.1, its origin headers naming it.
     const replayed: KafkaMessageRecord = {

@@ -1,5 +1,5 @@
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
-import { originHeaders, originOf } from '../kafka/record-origin';
+import { originHeaders, reportedOriginOf } from '../kafka/record-origin';
 import type { RecordSender } from '../kafka/kafka-port';
 import {
   type RetryTopic,
@@ -23,7 +23,9 @@ export class RetryTopicPublisher {
     failedAttempts: number,
     delayMs: number,
   ): Promise<string> {
-    const origin = originOf(record);
+    // A record that reaches a retry topic with malformed origin headers was keyed without them
+    // (by its key header): the copy names where it was read instead, which is then its origin.
+    const origin = reportedOriginOf(record);
     const topic = retryTopicName(sourceTopicOf(record.topic, retryTopics), failedAttempts);
     await this.sender.send(topic, [
       {

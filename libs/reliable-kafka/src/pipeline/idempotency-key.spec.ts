@@ -1,5 +1,6 @@
 import {
   IdempotencyKeyFunctionError,
+  MalformedRecordOriginError,
   MissingIdempotencyKeyError,
   PayloadDecodeError,
 } from '../errors/non-retriable.error';
@@ -83,6 +84,47 @@ describe('extractIdempotencyKey', () => {
     expect(extractIdempotencyKey(moved, {}, {}, 'h')).toBe('orders/5/900');
     expect(extractIdempotencyKey(moved, {}, { key: (m) => `${m.topic}:${m.offset}` }, 'h')).toBe(
       'orders:900',
+    );
+  });
+
+  describe('stray or malformed origin headers (a forwarded record copies every header)', () => {
+    const strays: Array<Record<string, string>> = [
+      { 'retry-original-timestamp': '1700000000000' },
+      { 'retry-original-topic': 'orders', 'retry-original-partition': 'abc' },
+      {
+        'retry-original-topic': 'orders',
+        'retry-original-partition': '5',
+        'retry-original-offset': '01',
+      },
+    ];
+
+    it.each(strays)('are ignored when the key comes from the key header: %j', (stray) => {
+      const forwarded = record({ ...stray, 'idempotency-key': 'order-7' });
+      expect(extractIdempotencyKey(forwarded, {}, {}, 'h')).toBe('order-7');
+      expect(extractIdempotencyKey(forwarded, {}, { header: 'idempotency-key' }, 'h')).toBe(
+        'order-7',
+      );
+      // A refusal of the header's key names the record where it is read.
+      const tooLong = record({ ...stray, 'idempotency-key': 'k'.repeat(256) });
+      expect(() => extractIdempotencyKey(tooLong, {}, {}, 'h')).toThrow(
+        /idempotency key of orders\[2\]@41 is 256 characters/,
+      );
+      expect(() => extractIdempotencyKey(record(stray), {}, { required: true }, 'h')).toThrow(
+        MissingIdempotencyKeyError,
+      );
+    });
+
+    it.each(strays)(
+      'fail the coordinates key and a key function, which would key by them: %j',
+      (stray) => {
+        expect(() => extractIdempotencyKey(record(stray), {}, {}, 'h')).toThrow(
+          MalformedRecordOriginError,
+        );
+        const keyFn = { key: () => 'order-7' };
+        expect(() => extractIdempotencyKey(record(stray), {}, keyFn, 'h')).toThrow(
+          MalformedRecordOriginError,
+        );
+      },
     );
   });
 

@@ -7,7 +7,7 @@ import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
 import { decodeHeaderStrictly, decodeUtf8Strictly, hasUtf8Form } from '../decoding/strict-utf8';
 import { safeText } from '../errors/safe-text';
 import { thrownName } from '../errors/thrown-value';
-import { originOf } from '../kafka/record-origin';
+import { originOf, type RecordOrigin, reportedOriginOf } from '../kafka/record-origin';
 
 /** What a key function sees: the record and its decoded payload. */
 export interface IdempotencyKeySource<TPayload = unknown> extends KafkaMessageRecord {
@@ -35,7 +35,11 @@ export { MAX_IDEMPOTENCY_KEY_LENGTH };
 
 /**
  * The key of a record. Its default (no function, no header) is the coordinates where the record
- * first arrived, so a record moved to a retry topic keeps its key.
+ * first arrived, so a record moved to a retry topic keeps its key. The origin headers are read
+ * strictly (MalformedRecordOriginError) only where the key depends on them: the coordinates key
+ * and the key function's view of the record. A key from the key header does not: a forwarded or
+ * mirrored record may carry stray retry-original-* headers, which then say nothing, and the
+ * record is described where it is read.
  */
 export function extractIdempotencyKey(
   record: KafkaMessageRecord,
@@ -43,14 +47,15 @@ export function extractIdempotencyKey(
   options: IdempotentOptions,
   handlerId: string,
 ): string {
-  const origin = originOf(record);
   let key: string | undefined;
+  let at: RecordOrigin;
   if (options.key) {
+    at = originOf(record);
     // Only a key function sees the copy with the payload: the header path runs per record and copies nothing.
-    key = keyFromFunction(options.key, { ...record, ...origin, payload }, handlerId, origin);
+    key = keyFromFunction(options.key, { ...record, ...at, payload }, handlerId, at);
     if (key === undefined) {
       throw new MissingIdempotencyKeyError(
-        `Handler ${handlerId}: its @Idempotent key function returned no key for ${describe(origin)}`,
+        `Handler ${handlerId}: its @Idempotent key function returned no key for ${describe(at)}`,
       );
     }
   } else {
@@ -59,21 +64,24 @@ export function extractIdempotencyKey(
     if (key === undefined) {
       if (options.required) {
         throw new MissingIdempotencyKeyError(
-          `Handler ${handlerId}: message ${describe(origin)} has no "${header}" header`,
+          `Handler ${handlerId}: message ${describe(reportedOriginOf(record))} has no "${header}" header`,
         );
       }
-      key = `${origin.topic}/${origin.partition}/${origin.offset}`;
+      at = originOf(record);
+      key = `${at.topic}/${at.partition}/${at.offset}`;
+    } else {
+      at = reportedOriginOf(record);
     }
   }
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new MissingIdempotencyKeyError(
-      `Handler ${handlerId}: idempotency key of ${describe(origin)} is ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_LENGTH}`,
+      `Handler ${handlerId}: idempotency key of ${describe(at)} is ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_LENGTH}`,
     );
   }
   if (key.includes('\u0000')) {
     // PostgreSQL cannot store a NUL in text; every dialect rejects it alike, before any attempt.
     throw new MissingIdempotencyKeyError(
-      `Handler ${handlerId}: idempotency key of ${describe(origin)} contains a NUL character`,
+      `Handler ${handlerId}: idempotency key of ${describe(at)} contains a NUL character`,
     );
   }
   return key;
