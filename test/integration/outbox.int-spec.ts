@@ -8,6 +8,7 @@ import {
   OutboxService,
   Payload,
   ReliableKafkaContext,
+  SerializationError,
 } from '@reliable-kafka/nestjs';
 import { availableDatabaseKinds } from '../support/db/test-database';
 import { createTopic, eventually, produce, readAll, uniqueName } from '../support/kafka';
@@ -172,7 +173,7 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
   it('sends keys and headers byte for byte (bytes that are not UTF-8 stay two records, not one U+FFFD), and the rows an earlier version wrote as they were', async () => {
     const output = uniqueName('out');
     await createTopic(output);
-    const app = await ledger.start({ options: relay() });
+    const app = await ledger.start({ options: relay({ binaryKeysAndHeaders: true }) });
     const outbox = app.get(OutboxService);
     const keys = [Buffer.from([0x6b, 0xff]), Buffer.from([0x6b, 0xfe])];
     const binary = Buffer.from([0x00, 0xc0, 0x80, 0xed, 0xa0, 0x80]);
@@ -211,6 +212,44 @@ describe.each(availableDatabaseKinds())('transactional outbox (%s, real broker)'
       'message-id': 'm-earlier',
       note: 'Zoë',
     });
+  });
+
+  it('before the opt-in: a key or header that is not UTF-8 fails the caller transaction (nothing stored), and a bytes-form row another instance wrote is relayed', async () => {
+    const output = uniqueName('out');
+    await createTopic(output);
+    const app = await ledger.start({ options: relay() });
+    const outbox = app.get(OutboxService);
+    const account = uniqueName('acct');
+    const refused = ledger.db.dataSource.transaction(async (m) => {
+      const credit = { id: `${account}-1`, account, amount: 5 };
+      await applyCredit(m, credit, { idempotencyKey: credit.id, partition: 0, offset: '0' });
+      await outbox.publish(m, output, {
+        key: Buffer.from([0x6b, 0xff]),
+        value: 'refused',
+        idempotencyKey: `${account}-1`,
+      });
+    });
+    await expect(refused).rejects.toThrow(SerializationError);
+    expect(await entries(`${account}-1`)).toBe(0);
+    expect(await outbox.pendingCount()).toBe(0);
+    // A row of the bytes form, as an instance that opted in writes it: key k\xff, header trace.
+    const form = {
+      keyBase64: true,
+      headers: [
+        ['idempotency-key', 'bytes-1'],
+        ['trace', { base64: '/w==' }],
+      ],
+    };
+    await ledger.db.dataSource.query(
+      `INSERT INTO reliable_kafka_outbox (topic, message_key, payload, payload_encoding, headers, idempotency_key, message_id, created_at) ` +
+        `VALUES ('${output}', 'a/8=', 'opted in', 'utf8', 'bytes:${JSON.stringify(form)}', 'bytes-1', 'm-bytes-1', ${Date.now()})`,
+    );
+
+    await eventually(async () => (await outbox.pendingCount()) === 0, 'outbox drained');
+    const [record] = await readAll(output, 1, 10_000);
+    expect(record.value?.toString()).toBe('opted in');
+    expect(record.key).toEqual(Buffer.from([0x6b, 0xff]));
+    expect(record.rawHeaders.trace).toEqual(Buffer.from([0xff]));
   });
 
   if (kind !== 'sqlite') {

@@ -14,4 +14,12 @@ export interface OutboxOptions {
   drainTimeoutMs?: number;
   /** Create the table at bootstrap when missing. Default false (use the migration). */
   createTable?: boolean;
+  /**
+   * Store a key or header that is bytes but not UTF-8 text (a binary trace id, `k\xff`) byte for
+   * byte, in the rows' bytes form. Default false: such a key or header is refused when written
+   * (SerializationError, the caller's transaction fails). Every relay of this version reads the
+   * bytes form; a relay of an earlier version fails its rounds on such a row, so turn this on only
+   * once every instance that relays runs this version.
+   */
+  binaryKeysAndHeaders?: boolean;
 }

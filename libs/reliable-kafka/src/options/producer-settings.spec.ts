@@ -13,7 +13,12 @@ describe('resolveProducerOptions', () => {
       retryBackoffMs: 100,
       lingerMs: 0,
       batchSize: 500,
-      outbox: { enabled: false, tableName: 'reliable_kafka_outbox', batchSize: 100 },
+      outbox: {
+        enabled: false,
+        tableName: 'reliable_kafka_outbox',
+        batchSize: 100,
+        binaryKeysAndHeaders: false,
+      },
     });
   });
 
@@ -36,6 +41,10 @@ describe('resolveProducerOptions', () => {
     [{ idempotencyKey: 'id' as never }, 'producer.idempotencyKey'],
     [{ outbox: { pollIntervalMs: 0 } }, 'producer.outbox.pollIntervalMs'],
     [{ outbox: { tableName: 'x; drop table y' } }, 'producer.outbox.tableName'],
+    [
+      { outbox: { binaryKeysAndHeaders: 'false' as never } },
+      'producer.outbox.binaryKeysAndHeaders',
+    ],
   ])('rejects %j naming %s', (options, setting) => {
     let error: unknown;
     try {

@@ -113,6 +113,15 @@ function resolveOutboxOptions(o: OutboxOptions | undefined): ResolvedOutboxOptio
       `"${outbox.tableName}" is not a plain table name`,
     );
   }
+  // A string from the environment ('false') would turn the bytes form on, which relays of an
+  // earlier version cannot read: only a boolean is taken.
+  const binary = outbox.binaryKeysAndHeaders;
+  if (binary !== undefined && typeof binary !== 'boolean') {
+    throw new ReliableKafkaConfigurationError(
+      'producer.outbox.binaryKeysAndHeaders',
+      `must be true or false, got ${JSON.stringify(binary) ?? String(binary)}`,
+    );
+  }
   return {
     enabled: outbox.enabled ?? false,
     tableName: outbox.tableName ?? DEFAULT_OUTBOX_TABLE,
@@ -121,6 +130,7 @@ function resolveOutboxOptions(o: OutboxOptions | undefined): ResolvedOutboxOptio
     retryDelayMs: outbox.retryDelayMs ?? 1_000,
     drainTimeoutMs: outbox.drainTimeoutMs ?? 10_000,
     createTable: outbox.createTable ?? false,
+    binaryKeysAndHeaders: binary ?? false,
   };
 }
 

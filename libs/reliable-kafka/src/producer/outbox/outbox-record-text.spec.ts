@@ -1,7 +1,12 @@
+import { SerializationError } from '../errors/producer.errors';
 import { readKeyAndHeaders, storeKeyAndHeaders } from './outbox-record-text';
 
+/** Stored with the bytes form allowed (producer.outbox.binaryKeysAndHeaders: true). */
+const store = (key: string | Buffer | null | undefined, headers: Record<string, string | Buffer>) =>
+  storeKeyAndHeaders('out', key, headers, true);
+
 const roundTrip = (key: string | Buffer | null, headers: Record<string, string | Buffer>) => {
-  const stored = storeKeyAndHeaders(key, headers);
+  const stored = store(key, headers);
   return { stored, read: readKeyAndHeaders(stored.messageKey, stored.headers) };
 };
 
@@ -41,9 +46,7 @@ describe('the outbox keeps keys and headers byte for byte', () => {
     const b = roundTrip(binary, { 'idempotency-key': 'k' });
     expect(b.read).toEqual({ key: binary, headers: { 'idempotency-key': 'k' } });
     expect(roundTrip(null, {}).read).toEqual({ key: null, headers: {} });
-    expect(readKeyAndHeaders(null, storeKeyAndHeaders(undefined, { x: binary }).headers).key).toBe(
-      null,
-    );
+    expect(readKeyAndHeaders(null, store(undefined, { x: binary }).headers).key).toBe(null);
   });
 
   it('reads rows an earlier version wrote (the text form) as it wrote them', () => {
@@ -55,7 +58,7 @@ describe('the outbox keeps keys and headers byte for byte', () => {
   });
 
   it('a relay of an earlier version fails on the bytes form instead of sending other bytes', () => {
-    const { headers } = storeKeyAndHeaders(Buffer.from([0xff]), { tag: Buffer.from([0xfe]) });
+    const { headers } = store(Buffer.from([0xff]), { tag: Buffer.from([0xfe]) });
     expect(() => JSON.parse(headers)).toThrow(SyntaxError); // what an earlier relay does with it
   });
 
@@ -66,5 +69,34 @@ describe('the outbox keeps keys and headers byte for byte', () => {
     const bytes = roundTrip(Buffer.from([0xff]), headers).read.headers;
     expect(Object.keys(bytes)).toEqual(['__proto__']);
     expect(bytes['__proto__']).toBe('p');
+  });
+});
+
+describe('the outbox before the app opts in to the bytes form (relays of an earlier version may run)', () => {
+  const refusal = (key: string | Buffer | null, headers: Record<string, string | Buffer>) => {
+    try {
+      storeKeyAndHeaders('out', key, headers, false);
+    } catch (error) {
+      return error as SerializationError;
+    }
+    throw new Error('stored');
+  };
+
+  it('refuses a key or header that is not UTF-8 text with SerializationError, naming it, never quoting it', () => {
+    const key = refusal(Buffer.from([0x6b, 0xff]), { 'idempotency-key': 'k' });
+    expect(key).toBeInstanceOf(SerializationError);
+    expect(key).toMatchObject({ code: 'RK_SERIALIZATION', topic: 'out' });
+    expect(key.message).toBe(
+      'A message for "out" could not be serialized: its key is bytes that are not UTF-8 text, which the outbox stores only with producer.outbox.binaryKeysAndHeaders: true (turn it on once every instance that relays runs a version that reads such rows)',
+    );
+    const header = refusal('acct-1', { note: 'n', trace: Buffer.from([0x00, 0xc0, 0x80]) });
+    expect(header.message).toContain('its header "trace" is bytes that are not UTF-8 text');
+  });
+
+  it('stores text in the text form every relay reads, as with the opt-in', () => {
+    const headers = { 'idempotency-key': 'order-7', note: Buffer.from('Zoë') };
+    expect(storeKeyAndHeaders('out', Buffer.from('acct-1 €'), headers, false)).toEqual(
+      store(Buffer.from('acct-1 €'), headers),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { emptyHeaders } from '../../kafka/kafka-message-record';
+import { SerializationError } from '../errors/producer.errors';
 
 /** A record's key and headers as the outbox keeps them in its text columns. */
 export interface StoredKeyAndHeaders {
@@ -40,20 +41,36 @@ interface BytesForm {
  * is text: `message_key` holds the key, `headers` a JSON object of header texts. When the key or
  * a header holds bytes that are not UTF-8, `headers` is the bytes form, `bytes:` and then
  * `{"keyBase64":true,"headers":[["name","text"],["name",{"base64":"..."}]]}`, with `message_key`
- * the base64 of the key's bytes when `keyBase64` is set. A relay of an earlier version cannot
- * read a row of the bytes form: its round fails (nothing is sent, nothing is lost) and the row
- * waits for a relay of this version.
+ * the base64 of the key's bytes when `keyBase64` is set.
+ *
+ * A relay of an earlier version cannot read a row of the bytes form: its whole round fails
+ * (nothing is sent, nothing is lost), and writers and relays are usually the same instances, so
+ * during a rolling upgrade a new writer runs beside an old relay. The bytes form is therefore
+ * written only when the app opts in (`bytesForm`, producer.outbox.binaryKeysAndHeaders) once
+ * every relay reads it; without it, such a key or header is a SerializationError at write time:
+ * the caller's transaction fails, nothing is stored, nothing is corrupted.
  */
 export function storeKeyAndHeaders(
+  topic: string,
   key: string | Buffer | null | undefined,
   headers: Record<string, string | Buffer>,
+  bytesForm: boolean,
 ): StoredKeyAndHeaders {
   const keyIsBytes = key !== null && key !== undefined && isBytes(key);
   const entries = Object.entries(headers);
   const messageKey =
     key === null || key === undefined ? null : keyIsBytes ? key.toString('base64') : text(key);
-  if (!keyIsBytes && !entries.some(([, value]) => isBytes(value))) {
+  const bytesHeader = entries.find(([, value]) => isBytes(value))?.[0];
+  if (!keyIsBytes && bytesHeader === undefined) {
     return { messageKey, headers: JSON.stringify(Object.fromEntries(entries.map(textEntry))) };
+  }
+  if (!bytesForm) {
+    const what = keyIsBytes ? 'key' : `header "${bytesHeader}"`;
+    throw new SerializationError(topic, {
+      cause: new TypeError(
+        `its ${what} is bytes that are not UTF-8 text, which the outbox stores only with producer.outbox.binaryKeysAndHeaders: true (turn it on once every instance that relays runs a version that reads such rows)`,
+      ),
+    });
   }
   const form: BytesForm = {
     ...(keyIsBytes ? { keyBase64: true as const } : {}),

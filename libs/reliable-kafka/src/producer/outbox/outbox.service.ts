@@ -83,7 +83,12 @@ export class OutboxService implements OnModuleInit {
     );
     const value = encodeValue(topic, message.value);
     // Byte for byte: a key or header that is not UTF-8 is not stored as lossy text.
-    const stored = storeKeyAndHeaders(message.key, headers);
+    const stored = storeKeyAndHeaders(
+      topic,
+      message.key,
+      headers,
+      this.settings.outbox.binaryKeysAndHeaders,
+    );
     const columns = [
       'topic',
       'message_key',
