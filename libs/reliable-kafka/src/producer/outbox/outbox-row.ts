@@ -1,4 +1,4 @@
-import { readKeyAndHeaders } from './outbox-record-text';
+import { readKeyAndHeaders } from './outbox-key-headers';
 
 /** One outbox row as the relay reads it (column names of outbox-table.ts). */
 export interface OutboxRow {

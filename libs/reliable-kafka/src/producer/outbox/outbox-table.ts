@@ -4,7 +4,7 @@ import { Table, TableIndex } from 'typeorm';
  * The outbox table. `id` is an auto-increment key: the relay publishes in id order, which is the
  * order rows of one key were written by one writer. Column names avoid reserved words (`key`).
  * Payloads are stored as text (`payload_encoding` says whether it is utf8 or base64 of bytes); keys
- * and headers as outbox-record-text.ts says, byte for byte.
+ * and headers as outbox-key-headers.ts says, byte for byte.
  */
 export function outboxTable(tableName: string, dialect: string): Table {
   const sqlite = dialect === 'better-sqlite3' || dialect === 'sqlite';

@@ -10,7 +10,7 @@ import type { ProducerMessage } from '../../options/producer.options';
 import type { ResolvedProducerOptions } from '../../options/producer-settings';
 import { encodeValue, identityHeaders } from '../record-encoding';
 import { outboxDataSource } from './outbox-data-source';
-import { storeKeyAndHeaders } from './outbox-record-text';
+import { storeKeyAndHeaders } from './outbox-key-headers';
 import { type OutboxDialect, outboxDialect } from './outbox-sql';
 import { createOutboxTableMigration } from './outbox-table.migration';
 

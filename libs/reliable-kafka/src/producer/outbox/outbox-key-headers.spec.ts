@@ -1,5 +1,5 @@
 import { SerializationError } from '../errors/producer.errors';
-import { readKeyAndHeaders, storeKeyAndHeaders } from './outbox-record-text';
+import { readKeyAndHeaders, storeKeyAndHeaders } from './outbox-key-headers';
 
 /** Stored with the bytes form allowed (producer.outbox.binaryKeysAndHeaders: true). */
 const store = (key: string | Buffer | null | undefined, headers: Record<string, string | Buffer>) =>

@@ -6,7 +6,10 @@ import { SerializationError } from '../errors/producer.errors';
 export interface StoredKeyAndHeaders {
   /** The `message_key` column; also what the relay compares to keep the order of a key. */
   messageKey: string | null;
-  /** The `headers` column: JSON. */
+  /**
+   * The `headers` column: a JSON object of header texts (the text form), or `bytes:` and then
+   * JSON (the bytes form, see storeKeyAndHeaders).
+   */
   headers: string;
 }
 
