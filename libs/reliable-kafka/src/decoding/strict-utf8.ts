@@ -57,16 +57,6 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   return -1;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Whether a string has a UTF-8 form: a lone surrogate has none. Encoding writes one as U+FFFD, so
- * two strings that differ only there would become the same bytes, and one key.
- */
-export function hasUtf8Form(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
-}
-
 /**
  * A header's value decoded strictly from its bytes (the `headers` map is decoded leniently, fit
  * for display only); the lenient value for a record built by hand without `rawHeaders`.

@@ -1,3 +1,5 @@
+import { toUtf8Form } from './utf8-form';
+
 /**
  * Longest text the library writes outside a record (a `dlq-*` header, a log line's error, a span
  * status), in characters (UTF-16 code units); longer text is cut.
@@ -8,7 +10,6 @@ export const MAX_SAFE_TEXT = 1_000;
 // newline forges a log line. Each becomes a space, so the words around it stay apart.
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Text the library writes outside a record (headers, log lines, span statuses), made safe: valid
@@ -16,7 +17,7 @@ const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])
  * most `maxLength` characters, cut at a character boundary and marked with `…` when longer.
  */
 export function safeText(value: string, maxLength = MAX_SAFE_TEXT): string {
-  const clean = value.replace(CONTROL_CHARACTERS, ' ').replace(LONE_SURROGATES, '\uFFFD');
+  const clean = toUtf8Form(value.replace(CONTROL_CHARACTERS, ' '));
   if (clean.length <= maxLength) return clean;
   let end = maxLength - 1;
   // Do not split a surrogate pair: half of one is no character.

@@ -4,7 +4,8 @@ import {
   MissingIdempotencyKeyError,
 } from '../errors/non-retriable.error';
 import type { KafkaMessageRecord } from '../kafka/kafka-message-record';
-import { decodeHeaderStrictly, decodeUtf8Strictly, hasUtf8Form } from '../decoding/strict-utf8';
+import { decodeHeaderStrictly, decodeUtf8Strictly } from '../decoding/strict-utf8';
+import { hasUtf8Form } from '../errors/utf8-form';
 import { safeText } from '../errors/safe-text';
 import { thrownName } from '../errors/thrown-value';
 import { originOf, type RecordOrigin, reportedOriginOf } from '../kafka/record-origin';

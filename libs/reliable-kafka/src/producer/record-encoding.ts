@@ -1,4 +1,5 @@
-import { decodeUtf8Strictly, hasUtf8Form } from '../decoding/strict-utf8';
+import { decodeUtf8Strictly } from '../decoding/strict-utf8';
+import { hasUtf8Form } from '../errors/utf8-form';
 import { IDEMPOTENCY_KEY_HEADER, MESSAGE_ID_HEADER } from '../reliable-kafka.constants';
 import { SerializationError } from './errors/producer.errors';
 import type { ProducerMessage } from '../options/producer.options';
