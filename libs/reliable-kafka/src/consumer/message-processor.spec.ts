@@ -165,3 +165,42 @@ describe('MessageProcessor: a record whose origin headers are malformed', () => 
     });
   });
 });
+
+describe('MessageProcessor: a retry.classify that throws', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is warned of once for its handler, without the message of what it threw', async () => {
+    const warned: string[] = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => {
+      if (String(m).includes('retry.classify')) warned.push(String(m));
+    });
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const failing = throwing(() => new Error('boom'));
+    const handler = {
+      ...failing,
+      retry: {
+        ...failing.retry,
+        maxAttempts: 3,
+        backoff: { type: 'fixed', delayMs: 1 },
+        classify: () => {
+          throw new TypeError('amount of {"card":"4111"}');
+        },
+      },
+    } as HandlerDefinition;
+    const processor = processorKeeping([]);
+
+    for (const offset of ['7', '8']) {
+      const result = await processor.deliver(
+        { ...record, offset },
+        handler,
+        newDeliveryState(offset),
+      );
+      expect(result).toMatchObject({ kind: 'retry' });
+    }
+
+    expect(warned).toEqual([
+      expect.stringMatching(/^Orders\.place: its retry\.classify threw TypeError;/),
+    ]);
+    expect(warned[0]).not.toContain('4111');
+  });
+});

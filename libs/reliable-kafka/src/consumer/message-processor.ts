@@ -6,6 +6,7 @@ import type { RetryTopicPublisher } from '../failure/retry-topic-publisher';
 import { describeThrown } from '../errors/thrown-value';
 import { msUntilDue, priorAttempts, sourceTopicOf } from '../failure/retry-topics';
 import { decideAfterFailure, outageDelay } from '../failure/failure-policy';
+import { ClassifierWatch } from '../failure/classifier-watch';
 import type { DeliveryEvent, ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { extractIdempotencyKey } from '../pipeline/idempotency-key';
 import { ReliableKafkaContext } from '../pipeline/reliable-kafka.context';
@@ -26,6 +27,7 @@ export type DeliveryResult = { kind: 'finished' } | { kind: 'retry'; delayMs: nu
  */
 export class MessageProcessor {
   private readonly logger = new Logger('ReliableKafka');
+  private readonly classifiers = new ClassifierWatch((message) => this.logger.warn(message));
 
   constructor(
     private readonly transactions: TransactionScope,
@@ -81,7 +83,7 @@ export class MessageProcessor {
           failuresBefore: state.failures,
           msSinceFirstTry: Date.now() - state.firstTryAt,
         },
-        handler.retry,
+        this.classifiers.retryOf(handler.id, handler.retry),
       );
       // Database outages do not count against the attempt limit: the message is not at fault.
       if (decision.kind !== 'wait-for-database') state.failures++;

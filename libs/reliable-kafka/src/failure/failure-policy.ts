@@ -79,7 +79,8 @@ export function decideAfterFailure(
  * The classifiers look at the thrown value (its code, message and class, and the app's `classify`
  * does what it likes), and a look can throw (a revoked Proxy, a throwing getter). Such a value is
  * an unknown error, retriable within the attempt limit like any other: the decision about a
- * failure must not fail, or the record would be neither retried nor dead-lettered.
+ * failure must not fail, or the record would be neither retried nor dead-lettered. A throwing
+ * `classify` of the app is warned of by the consumers (ClassifierWatch), not here: this stays pure.
  */
 function classified<T>(look: () => T, otherwise: T): T {
   try {
