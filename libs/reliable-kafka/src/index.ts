@@ -73,7 +73,7 @@ export type { LooseKeyColumn } from './errors/dedup-key-collation.error';
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { DeliveryTimeoutError } from './producer/errors/delivery-timeout.error';
 export { UnknownTopicError } from './producer/errors/unknown-topic.error';
-export { UnknownPartitionError } from './errors/unknown-partition.error';
+export { UnknownPartitionError } from './producer/errors/unknown-partition.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,
