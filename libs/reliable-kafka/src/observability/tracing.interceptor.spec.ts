@@ -34,6 +34,10 @@ const contextOf = (rpcContext: unknown) =>
   ({ switchToRpc: () => ({ getContext: () => rpcContext }) }) as unknown as ExecutionContext;
 const kafka = () => new ReliableKafkaContext(record, {}, 'h', 'g', 'k', 1, {} as never);
 
+// Restored after each test, passed or failed: a restore after an awaited expect that fails would
+// never run, and the tests after it would see the mocked tracer.
+afterEach(() => jest.restoreAllMocks());
+
 describe('TracingInterceptor without an OpenTelemetry SDK', () => {
   const interceptor = new TracingInterceptor();
 
@@ -54,7 +58,7 @@ describe('TracingInterceptor without an OpenTelemetry SDK', () => {
     // The spans the interceptor starts, from the API's own (no-op) tracer.
     const started: Span[] = [];
     const getTracer = trace.getTracer.bind(trace);
-    const spy = jest.spyOn(trace, 'getTracer').mockImplementation((name, version) => {
+    jest.spyOn(trace, 'getTracer').mockImplementation((name, version) => {
       const tracer = getTracer(name, version);
       return {
         startSpan: (...args: Parameters<Tracer['startSpan']>) => {
@@ -75,7 +79,6 @@ describe('TracingInterceptor without an OpenTelemetry SDK', () => {
     await expect(lastValueFrom(interceptor.intercept(contextOf(kafka()), next))).resolves.toBe(
       'done',
     );
-    spy.mockRestore();
     expect(started).toHaveLength(1);
     expect(active).toBe(started[0]);
     expect(active?.isRecording()).toBe(false);
@@ -102,13 +105,12 @@ describe('TracingInterceptor with a recording tracer', () => {
     const provider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
-    const spy = jest.spyOn(trace, 'getTracer').mockReturnValue(provider.getTracer('test'));
+    jest.spyOn(trace, 'getTracer').mockReturnValue(provider.getTracer('test'));
     const error = new Error('Invalid order for Zoë\ncard 4111 1111\u0000');
     const next: CallHandler = { handle: () => throwError(() => error) };
     await expect(
       lastValueFrom(new TracingInterceptor().intercept(contextOf(kafka()), next)),
     ).rejects.toBe(error);
-    spy.mockRestore();
     const [span] = exporter.getFinishedSpans();
     expect(span.status).toEqual({
       code: SpanStatusCode.ERROR,
