@@ -63,6 +63,65 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new Error('saving failed', { cause: wrapped }))).toBe(true);
   });
 
+  const coded = (code: string, message = 'driver error') =>
+    Object.assign(new Error(message), { code });
+
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EHOSTUNREACH',
+    'ENOTFOUND',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_SERVER_SHUTDOWN',
+    'ER_CON_COUNT_ERROR',
+    'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+    'SQLITE_BUSY',
+    '57P01',
+    '57P02',
+    '57P03',
+    '53300',
+    '08000',
+    '08006',
+    '08P01',
+  ])('recognises the driver code %s, bare, as TypeORM wraps it, and as a cause', (code) => {
+    expect(isDatabaseUnavailable(coded(code))).toBe(true);
+    expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], coded(code)))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('saving failed', { cause: coded(code) }))).toBe(true);
+  });
+
+  it.each([
+    'Connection terminated unexpectedly',
+    'Connection terminated due to connection timeout',
+    'timeout exceeded when trying to connect',
+    "Can't add new command when connection is in closed state",
+  ])('recognises the driver error %j by its whole message, bare and wrapped', (message) => {
+    expect(isDatabaseUnavailable(new Error(message))).toBe(true);
+    expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], new Error(message)))).toBe(
+      true,
+    );
+  });
+
+  it("does not take a handler's own error that uses a driver's words for a database outage", () => {
+    // Each was matched anywhere in a message and held its partition without limit.
+    for (const message of [
+      'Connection lost to the payment gateway',
+      'the websocket connection is closed',
+      'Connection terminated by the card network',
+      'terminating connection to the SFTP server',
+      'Cannot enqueue Payout after fatal error in batch 7',
+      'lookup failed: Connection terminated unexpectedly',
+    ]) {
+      expect(isDatabaseUnavailable(new Error(message))).toBe(false);
+    }
+    // Codes that only look like a driver's, and the app ending its own pg client.
+    for (const code of ['08', '0800-ORDER', 'ECONNREFUSED_BY_POLICY', 'P0001']) {
+      expect(isDatabaseUnavailable(coded(code))).toBe(false);
+    }
+    expect(isDatabaseUnavailable(new Error('Connection terminated'))).toBe(false);
+  });
+
   it('does not take a handler\'s own error that mentions "not queryable" for a database outage', () => {
     // Each would be retried without limit, holding its partition, instead of being dead-lettered.
     expect(isDatabaseUnavailable(new Error('account 7 is not queryable'))).toBe(false);
