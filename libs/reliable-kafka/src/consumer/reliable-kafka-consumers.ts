@@ -177,11 +177,23 @@ export class ReliableKafkaConsumers
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await Promise.all(this.groups.map((group) => group.stop(this.options.shutdownTimeoutMs)));
+    // Taken before anything can fail: a stop that throws partway (a group's disconnect) leaves no
+    // group, cleanup or sender behind for a retried start() to run beside new ones. Every group
+    // is stopped even when one fails, and the first failure is thrown once all are done.
+    const groups = this.groups;
+    const retention = this.retention;
     this.groups = [];
-    await this.retention?.stop();
     this.retention = undefined;
-    await this.sender.close();
+    try {
+      const stopped = await Promise.allSettled(
+        groups.map((group) => group.stop(this.options.shutdownTimeoutMs)),
+      );
+      const failed = stopped.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      await retention?.stop();
+      await this.sender.close();
+    }
   }
 
   /** Deletes expired dedup records now; returns how many. */
