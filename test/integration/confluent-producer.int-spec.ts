@@ -11,6 +11,8 @@ import { ConfluentProducerClient } from '../../libs/reliable-kafka/src/kafka/con
 import type {
   OutgoingRecord,
   ProducerClientSettings,
+  RecordOutcome,
+  SentRecord,
 } from '../../libs/reliable-kafka/src/kafka/kafka-port';
 import {
   DeliveryDeadline,
@@ -59,6 +61,19 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** The records an attempt wrote, where each landed; fails when one of them was not written. */
+async function written(outcomes: Promise<RecordOutcome[]>): Promise<SentRecord[]> {
+  return (await outcomes).map((outcome) => {
+    if (outcome.status === 'failed') throw outcome.error;
+    return outcome.sent;
+  });
+}
+
+/** Why the one record of an attempt was not written: its own failure or the attempt's. */
+async function failureOfOne(outcomes: Promise<RecordOutcome[]>): Promise<unknown> {
+  return failureOf(written(outcomes));
+}
+
 describe('ConfluentProducerClient against the broker', () => {
   let client: ConfluentProducerClient;
 
@@ -99,7 +114,7 @@ describe('ConfluentProducerClient against the broker', () => {
       { key: Buffer.from('k'), value: 'after the first on partition 2', partition: 2 },
     ];
 
-    const sent = await client.sendOnce(topic, records);
+    const sent = await written(client.sendOnce(topic, records));
 
     // The Java client's partitioner (murmur2), which kafkajs's default partitioner also is: a
     // key lands on the same partition whichever of the two clients wrote it.
@@ -142,7 +157,7 @@ describe('ConfluentProducerClient against the broker', () => {
 
     // The first attempt waits for the broker's answer; the next is refused by librdkafka at once.
     for (const attempt of [1, 2]) {
-      const error = await failureOf(client.sendOnce(topic, [record]));
+      const error = await failureOfOne(client.sendOnce(topic, [record]));
       expect([attempt, client.isUnknownTopic(error), client.isTransient(error)]).toEqual([
         attempt,
         true,
@@ -175,7 +190,7 @@ describe('ConfluentProducerClient against the broker', () => {
     }
     const record: OutgoingRecord = { key: 'k', value: Buffer.alloc(5_000, 1) };
 
-    const error = await failureOf(client.sendOnce(topic, [record]));
+    const error = await failureOfOne(client.sendOnce(topic, [record]));
     expect((error as { code?: unknown }).code).toBe(LibrdkafkaErrorCode.ERR_MSG_SIZE_TOO_LARGE);
     expect(client.isTransient(error)).toBe(false);
     expect(client.isUnknownTopic(error)).toBe(false);
@@ -191,7 +206,7 @@ describe('ConfluentProducerClient against the broker', () => {
     const topic = uniqueName('cf-partitions');
     await createTopic(topic, 3);
 
-    const error = await failureOf(
+    const error = await failureOfOne(
       client.sendOnce(topic, [{ key: 'k', value: 'to nowhere', partition: 7 }]),
     );
     expect(error).toBeInstanceOf(UnknownPartitionError);
@@ -236,14 +251,14 @@ describe('ConfluentProducerClient across a broker outage (own broker)', () => {
     await short.connect();
     await patient.connect();
     try {
-      await patient.sendOnce(topic, [{ key: 'warm', value: 'up' }]);
+      await written(patient.sendOnce(topic, [{ key: 'warm', value: 'up' }]));
       await killBroker('SIGKILL', { home });
 
-      const error = await failureOf(short.sendOnce(topic, [{ key: 'k', value: 'lost?' }]));
+      const error = await failureOfOne(short.sendOnce(topic, [{ key: 'k', value: 'lost?' }]));
       expect((error as { code?: unknown }).code).toBe(LibrdkafkaErrorCode.ERR__MSG_TIMED_OUT);
       expect(short.isTransient(error)).toBe(true);
 
-      const sending = patient.sendOnce(topic, [{ key: 'k', value: 'during the outage' }]);
+      const sending = written(patient.sendOnce(topic, [{ key: 'k', value: 'during the outage' }]));
       await sleep(3_000);
       await startBroker({ home }); // same ports and data
       const [sent] = await sending;

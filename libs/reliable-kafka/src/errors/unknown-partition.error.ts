@@ -3,9 +3,9 @@ import { ReliableKafkaError } from './reliable-kafka.error';
 /**
  * A record named a partition its topic does not have, or the producer's client skipped its
  * partition (kafkajs leaves out of a produce request any partition missing from its own metadata,
- * and reports nothing for it). The record was not written. Named for the first such partition;
- * when the broker listed the partition, other records of the same send may have been written,
- * and a resend repeats them (consumers deduplicating by idempotency key absorb that).
+ * and reports nothing for it). The record was not written. Each record of a send is settled on
+ * its own: the other records of the send (other callers' records in the same batch) are written
+ * and resolve, and only the records of this partition fail with it.
  *
  * Not retried: a partition beyond the topic's count appears only when someone adds partitions,
  * and the client looks at its partition list again only at its next metadata refresh, so another

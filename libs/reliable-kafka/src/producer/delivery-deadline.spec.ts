@@ -1,4 +1,4 @@
-import type { OutgoingRecord, ProducerClient, SentRecord } from '../kafka/kafka-port';
+import type { OutgoingRecord, ProducerClient, RecordOutcome } from '../kafka/kafka-port';
 import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
 import { UnknownTopicError } from './errors/unknown-topic.error';
@@ -17,10 +17,13 @@ function client(
     disconnect: async () => undefined,
     isTransient: transient,
     isUnknownTopic: unknownTopic,
-    async sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+    async sendOnce(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]> {
       const failure = failures[this.attempts++];
       if (failure) throw failure;
-      return records.map((_, i) => ({ topic, partition: 0, offset: String(i) }));
+      return records.map((_, i) => ({
+        status: 'sent',
+        sent: { topic, partition: 0, offset: String(i) },
+      }));
     },
   };
 }
@@ -75,6 +78,72 @@ describe('DeliveryDeadline', () => {
     expect(error).toBeInstanceOf(DeliveryTimeoutError);
     expect(error).toMatchObject({ code: 'RK_DELIVERY_TIMEOUT', topic: 'orders', timeoutMs: 50 });
     expect((error as Error).cause).toBe(down);
+  });
+
+  describe('record by record', () => {
+    /** A client answering each attempt's records with `answer`, keeping what each attempt sent. */
+    function answering(answer: (record: OutgoingRecord, attempt: number) => RecordOutcome) {
+      const attempts: OutgoingRecord[][] = [];
+      const recordClient: ProducerClient = {
+        ...client([], isTransient),
+        sendOnce: async (_topic, records) => {
+          attempts.push(records);
+          return records.map((r) => answer(r, attempts.length));
+        },
+      };
+      return { recordClient, attempts };
+    }
+    const sent = (offset: string): RecordOutcome => ({
+      status: 'sent',
+      sent: { topic: 'orders', partition: 0, offset },
+    });
+    const records: OutgoingRecord[] = ['a', 'b', 'c'].map((key) => ({ key, value: key }));
+
+    it('a record failed for good fails alone; the records written beside it are acknowledged, not sent again', async () => {
+      const refused = new Error('record refused');
+      const { recordClient, attempts } = answering((r) =>
+        r.key === 'b' ? { status: 'failed', error: refused } : sent(String(r.key)),
+      );
+      const outcomes = await new DeliveryDeadline(recordClient, settings({})).sendEach(
+        'orders',
+        records,
+      );
+      expect(outcomes).toEqual([sent('a'), { status: 'failed', error: refused }, sent('c')]);
+      expect(attempts).toHaveLength(1);
+      // Where the whole send must succeed (a dead letter), the record's failure is the send's.
+      await expect(
+        new DeliveryDeadline(recordClient, settings({})).send('orders', records),
+      ).rejects.toBe(refused);
+    });
+
+    it('a record failing transiently is sent again alone within the delivery timeout', async () => {
+      const { recordClient, attempts } = answering((r, attempt) =>
+        r.key === 'b' && attempt < 3
+          ? { status: 'failed', error: new Error('transient: not yet') }
+          : sent(`${String(r.key)}${attempt}`),
+      );
+      const outcomes = await new DeliveryDeadline(recordClient, settings({})).sendEach(
+        'orders',
+        records,
+      );
+      expect(outcomes).toEqual([sent('a1'), sent('b3'), sent('c1')]);
+      expect(attempts.map((a) => a.map((r) => r.key))).toEqual([['a', 'b', 'c'], ['b'], ['b']]);
+    });
+
+    it('a record still failing transiently at the delivery timeout is a DeliveryTimeoutError caused by it; the others stay written', async () => {
+      const notYet = new Error('transient: not yet');
+      const { recordClient } = answering((r) =>
+        r.key === 'b' ? { status: 'failed', error: notYet } : sent(String(r.key)),
+      );
+      const deadline = new DeliveryDeadline(
+        recordClient,
+        settings({ deliveryTimeoutMs: 50, retryBackoffMs: 100, unknownTopicTimeoutMs: 50 }),
+      );
+      const [a, b, c] = await deadline.sendEach('orders', records);
+      expect([a, c]).toEqual([sent('a'), sent('c')]);
+      expect(b).toMatchObject({ status: 'failed', error: expect.any(DeliveryTimeoutError) });
+      expect(((b as { error: Error }).error as Error).cause).toBe(notYet);
+    });
   });
 
   describe('unknown topic (attempts 1 s apart on a fake clock)', () => {

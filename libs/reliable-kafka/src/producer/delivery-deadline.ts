@@ -1,4 +1,10 @@
-import type { OutgoingRecord, ProducerClient, RecordSender, SentRecord } from '../kafka/kafka-port';
+import type {
+  OutgoingRecord,
+  ProducerClient,
+  RecordOutcome,
+  RecordSender,
+  SentRecord,
+} from '../kafka/kafka-port';
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
 import { UnknownTopicError } from './errors/unknown-topic.error';
 
@@ -20,22 +26,25 @@ export interface DeliveryDeadlineSettings {
 }
 
 /**
- * One send's attempts as the deadline sees them. `unknownTopic`: the last answer, when it was
- * "unknown topic". A send that ends at its delivery timeout with that answer fails with
- * UnknownTopicError, not DeliveryTimeoutError: the patience counts from the first such answer,
- * after the send began, so a patience as long as the delivery timeout (the default when that is
- * 30 s or less) would otherwise never end first, and a mistyped topic would pass for an outage.
+ * One send as the deadline sees it: each record's outcome once settled, the records still to be
+ * written, and each one's last failure. A record whose last answer at the delivery timeout was
+ * "unknown topic" fails with UnknownTopicError, not DeliveryTimeoutError: the patience counts from
+ * the first such answer, after the send began, so a patience as long as the delivery timeout (the
+ * default when that is 30 s or less) would otherwise never end first, and a mistyped topic would
+ * pass for an outage.
  */
-interface Attempt {
+interface Run {
   cancelled: boolean;
-  unknownTopic?: unknown;
+  outcomes: (RecordOutcome | undefined)[];
+  pending: number[];
+  lastFailure: unknown[];
 }
 
 /**
- * Kafka's `delivery.timeout.ms` over a client's attempts: a send is acknowledged, fails for good
- * with the client's error, fails with UnknownTopicError when the broker keeps saying the topic
- * does not exist (for `unknownTopicTimeoutMs`, or still at the delivery timeout), or fails with
- * DeliveryTimeoutError once the delivery timeout is spent.
+ * Kafka's `delivery.timeout.ms` over a client's attempts, record by record: each record is
+ * acknowledged, fails for good with the client's error, fails with UnknownTopicError when the
+ * broker keeps saying the topic does not exist (for `unknownTopicTimeoutMs`, or still at the
+ * delivery timeout), or fails with DeliveryTimeoutError once the delivery timeout is spent.
  */
 export class DeliveryDeadline implements RecordSender {
   constructor(
@@ -45,76 +54,117 @@ export class DeliveryDeadline implements RecordSender {
 
   /**
    * Sends the records of one topic; resolves when all are acknowledged, with each record's
-   * partition and offset. Fails with DeliveryTimeoutError past the delivery timeout, or with
-   * the client's error as is (the caller classifies it).
+   * partition and offset, or fails with the first failure of a record (for writes that are one
+   * record, or must be written whole).
    */
   async send(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+    const outcomes = await this.sendEach(topic, records);
+    const failed = outcomes.find((outcome) => outcome.status === 'failed');
+    if (failed) throw failed.error;
+    return outcomes.map((outcome) => (outcome as { sent: SentRecord }).sent);
+  }
+
+  /**
+   * Sends the records of one topic and settles each within the delivery timeout: written, with
+   * its partition and offset, or failed with its error (the client's as is when not transient).
+   * Never rejects: a failure of the whole attempt is every pending record's.
+   */
+  async sendEach(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]> {
+    const run: Run = {
+      cancelled: false,
+      outcomes: records.map(() => undefined),
+      pending: records.map((_, i) => i),
+      lastFailure: records.map(() => undefined),
+    };
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs)),
-        this.settings.deliveryTimeoutMs,
-      );
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.settings.deliveryTimeoutMs);
     });
-    const attempt: Attempt = { cancelled: false };
     try {
-      return await Promise.race([
-        this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, attempt),
+      await Promise.race([
+        this.sendUntil(topic, records, Date.now() + this.settings.deliveryTimeoutMs, run),
         timeout,
       ]);
-    } catch (error) {
-      if (error instanceof UnknownTopicError) throw error;
-      if (error instanceof DeliveryTimeoutError) {
-        if (attempt.unknownTopic === undefined) throw error;
-        throw new UnknownTopicError(topic, { cause: attempt.unknownTopic });
-      }
-      if (this.client.isTransient(error)) {
-        throw new DeliveryTimeoutError(topic, this.settings.deliveryTimeoutMs, { cause: error });
-      }
-      throw error;
     } finally {
-      attempt.cancelled = true;
+      run.cancelled = true;
       clearTimeout(timer);
     }
+    return run.outcomes.map(
+      (outcome, i) => outcome ?? { status: 'failed', error: this.pastDeadline(topic, run, i) },
+    );
+  }
+
+  /** The failure of a record still not written when the delivery timeout ended. */
+  private pastDeadline(topic: string, run: Run, i: number): Error {
+    const last = run.lastFailure[i];
+    if (last !== undefined && this.client.isUnknownTopic(last))
+      return new UnknownTopicError(topic, { cause: last });
+    return new DeliveryTimeoutError(
+      topic,
+      this.settings.deliveryTimeoutMs,
+      last === undefined ? undefined : { cause: last },
+    );
   }
 
   /**
    * A client may give up on a transient error long before the delivery timeout (kafkajs does,
    * with nested retriers: a connection refused while reconnecting comes out as
-   * KafkaJSNonRetriableError), so transient failures are tried again here until the deadline.
-   * Same records, same producer: the idempotent producer's sequence numbers make a resend of a
-   * written batch a no-op.
+   * KafkaJSNonRetriableError), so transient failures are tried again here until the deadline:
+   * only the records not written yet, so none written is sent twice. After a failure of a whole
+   * attempt, same records, same producer: the idempotent producer's sequence numbers make a
+   * resend of a written batch a no-op.
    */
   private async sendUntil(
     topic: string,
     records: OutgoingRecord[],
     deadline: number,
-    attempt: Attempt,
-  ): Promise<SentRecord[]> {
+    run: Run,
+  ): Promise<void> {
     let pause = this.settings.retryBackoffMs;
     // Counted from the first "unknown topic" answer of this send. Another failure in between
     // (a connection lost, a leader moving) says nothing about the topic: it neither restarts the
     // count nor ends it; only an "unknown topic" answer at the end of the wait does.
     let unknownSince: number | undefined;
     for (;;) {
+      const attempted = run.pending;
+      let answers: RecordOutcome[];
       try {
-        return await this.client.sendOnce(topic, records);
+        answers = await this.client.sendOnce(
+          topic,
+          attempted.map((i) => records[i]),
+        );
       } catch (error) {
-        const unknownTopic = this.client.isUnknownTopic(error);
-        attempt.unknownTopic = unknownTopic ? error : undefined;
-        if (unknownTopic) {
-          unknownSince ??= Date.now();
-          if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs)
-            throw new UnknownTopicError(topic, { cause: error });
-        }
-        if (attempt.cancelled || !this.client.isTransient(error)) throw error;
-        if (Date.now() + pause >= deadline) {
-          throw unknownTopic ? new UnknownTopicError(topic, { cause: error }) : error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        if (attempt.cancelled) throw error;
-        pause = Math.min(pause * 2, MAX_ATTEMPT_PAUSE_MS);
+        answers = attempted.map(() => ({ status: 'failed', error }));
       }
+      if (run.cancelled) return;
+      const retry: number[] = [];
+      answers.forEach((answer, j) => {
+        const i = attempted[j];
+        if (answer.status === 'sent') {
+          run.outcomes[i] = answer;
+          return;
+        }
+        const { error } = answer;
+        run.lastFailure[i] = error;
+        if (this.client.isUnknownTopic(error)) {
+          unknownSince ??= Date.now();
+          if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs) {
+            run.outcomes[i] = {
+              status: 'failed',
+              error: new UnknownTopicError(topic, { cause: error }),
+            };
+            return;
+          }
+        }
+        if (this.client.isTransient(error)) retry.push(i);
+        else run.outcomes[i] = answer;
+      });
+      run.pending = retry;
+      // What is still pending past the deadline is settled by it (sendEach).
+      if (retry.length === 0 || Date.now() + pause >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (run.cancelled) return;
+      pause = Math.min(pause * 2, MAX_ATTEMPT_PAUSE_MS);
     }
   }
 }

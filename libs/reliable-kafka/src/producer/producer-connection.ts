@@ -1,10 +1,6 @@
 import { DeliveryTimeoutError } from './errors/delivery-timeout.error';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
-import type {
-  ProducerClient,
-  ProducerClientSettings,
-  RecordSender,
-} from '../kafka/port/producer-client';
+import type { ProducerClient, ProducerClientSettings } from '../kafka/port/producer-client';
 import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-deadline';
 
 /**
@@ -13,8 +9,8 @@ import { DeliveryDeadline, type DeliveryDeadlineSettings } from './delivery-dead
  */
 export class ProducerConnection {
   private client?: ProducerClient;
-  private sender?: RecordSender;
-  private connecting?: Promise<RecordSender>;
+  private sender?: DeliveryDeadline;
+  private connecting?: Promise<DeliveryDeadline>;
 
   constructor(
     private readonly clients: KafkaClientFactory,
@@ -22,7 +18,7 @@ export class ProducerConnection {
   ) {}
 
   /** Connecting counts against the delivery timeout too (a broker down at the first send). */
-  async connectWithin(topic: string): Promise<RecordSender> {
+  async connectWithin(topic: string): Promise<DeliveryDeadline> {
     if (this.sender) return this.sender;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -41,7 +37,7 @@ export class ProducerConnection {
   }
 
   /** The client's sends within the delivery timeout. */
-  connect(): Promise<RecordSender> {
+  connect(): Promise<DeliveryDeadline> {
     if (this.sender) return Promise.resolve(this.sender);
     this.connecting ??= (async () => {
       const client = this.clients.createProducer(this.settings, 'producer');

@@ -9,7 +9,7 @@ import { type Context, propagation } from '@opentelemetry/api';
 import { safeText } from '../errors/safe-text';
 import { describeThrown, thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
-import type { OutgoingRecord } from '../kafka/port/producer-client';
+import type { OutgoingRecord, RecordOutcome } from '../kafka/port/producer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
@@ -44,9 +44,9 @@ interface TopicQueue {
  * `message-id` header so `@Idempotent` consumers deduplicate resends across producer restarts
  * and across producers, which the idempotent producer alone cannot (new producer id per session).
  *
- * Records wait up to `lingerMs` (or until `batchSize` wait) and go out in batches per topic; a
- * batch failing fails each of its records with a typed error, reported to the caller, the
- * `produce-failed` event and the optional fallback.
+ * Records wait up to `lingerMs` (or until `batchSize` wait) and go out in batches per topic; each
+ * record of a batch is settled on its own, and a record that failed for good fails with a typed
+ * error, reported to the caller, the `produce-failed` event and the optional fallback.
  */
 @Injectable()
 export class ReliableProducer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -213,35 +213,57 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /**
+   * Each record of the batch is settled on its own: a record that was written resolves, one that
+   * was not rejects, so a record another caller named wrongly (a partition the topic lacks) fails
+   * that record only, and a written record is never reported as failed (resent without an explicit
+   * idempotencyKey, it would get a new key: a real duplicate).
+   */
   private async sendNow(topic: string, batch: Pending[]): Promise<void> {
     const started = Math.min(...batch.map((p) => p.enqueuedAt));
+    let outcomes: RecordOutcome[];
     try {
       const client = await this.connection.connectWithin(topic);
-      const placed = await client.send(
+      outcomes = await client.sendEach(
         topic,
         batch.map((p) => p.record),
       );
-      this.events.emit('produced', { topic, count: batch.length, latencyMs: Date.now() - started });
-      placed.forEach((r, i) =>
-        batch[i].resolve({
-          topic,
-          partition: r.partition,
-          offset: r.offset,
-          idempotencyKey: batch[i].idempotencyKey,
-          messageId: batch[i].messageId,
-        }),
-      );
     } catch (error) {
-      const size = Math.max(...batch.map((p) => encodedSize(p.record.key, p.record.value)));
-      const typed = classifyProducerError(error, topic, size, this.settings.deliveryTimeoutMs);
-      this.events.emit('produce-failed', { topic, error: typed });
-      await this.fallback(
-        topic,
-        batch.map((p) => ({ ...p.message, headers: p.record.headers })),
-        typed,
-      );
-      for (const p of batch) p.reject(typed);
+      outcomes = batch.map(() => ({ status: 'failed', error }));
     }
+    const failedBy = new Map<unknown, Pending[]>();
+    let written = 0;
+    outcomes.forEach((outcome, i) => {
+      const pending = batch[i];
+      if (outcome.status === 'failed') {
+        failedBy.set(outcome.error, [...(failedBy.get(outcome.error) ?? []), pending]);
+        return;
+      }
+      written++;
+      pending.resolve({
+        topic,
+        partition: outcome.sent.partition,
+        offset: outcome.sent.offset,
+        idempotencyKey: pending.idempotencyKey,
+        messageId: pending.messageId,
+      });
+    });
+    if (written > 0)
+      this.events.emit('produced', { topic, count: written, latencyMs: Date.now() - started });
+    for (const [error, failed] of failedBy) await this.failed(topic, failed, error);
+  }
+
+  /** Records that failed with one error: typed, reported once, handed to the fallback, rejected. */
+  private async failed(topic: string, failed: Pending[], error: unknown): Promise<void> {
+    const size = Math.max(...failed.map((p) => encodedSize(p.record.key, p.record.value)));
+    const typed = classifyProducerError(error, topic, size, this.settings.deliveryTimeoutMs);
+    this.events.emit('produce-failed', { topic, error: typed });
+    await this.fallback(
+      topic,
+      failed.map((p) => ({ ...p.message, headers: p.record.headers })),
+      typed,
+    );
+    for (const p of failed) p.reject(typed);
   }
 
   private async fallback(topic: string, messages: ProducerMessage[], error: Error): Promise<void> {

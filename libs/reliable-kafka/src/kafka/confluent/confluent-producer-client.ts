@@ -4,7 +4,7 @@ import type {
   OutgoingRecord,
   ProducerClient,
   ProducerClientSettings,
-  SentRecord,
+  RecordOutcome,
 } from '../kafka-port';
 import type { ConfluentKafka, ConfluentMessage, ConfluentProducer } from './confluent-api';
 import {
@@ -82,36 +82,35 @@ export class ConfluentProducerClient implements ProducerClient {
   }
 
   /**
-   * One attempt (librdkafka's own retries included): resolves when every record is acknowledged,
-   * with each record's partition and offset, or fails with the client's error as is, once every
-   * record has its outcome (so that a retry never races records still in flight).
+   * One attempt (librdkafka's own retries included): one outcome per record, once every record
+   * has its outcome (so that a retry never races records still in flight), each acknowledged with
+   * its partition and offset or failed with the client's error as is.
    *
    * One send per record, all started before any is awaited: librdkafka queues them in this order
    * and batches them as it would one send, and each answers with its own record's offset. A send
    * of several records answers only the lowest offset per partition, and counting up from it is
    * wrong when another send's records to that partition are batched in between.
    */
-  async sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]> {
+  async sendOnce(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]> {
     // Every record converted before any is sent: one that cannot be sent fails the attempt whole.
     const messages = records.map((record) => toConfluentMessage(topic, record));
     const outcomes = await Promise.allSettled(
       messages.map((message) => this.producer.send({ topic, messages: [message] })),
     );
-    const sent: SentRecord[] = [];
-    for (const [index, outcome] of outcomes.entries()) {
+    return outcomes.map((outcome, index): RecordOutcome => {
       if (outcome.status === 'rejected')
-        throw asLibraryError(topic, messages[index], outcome.reason);
+        return { status: 'failed', error: asLibraryError(topic, messages[index], outcome.reason) };
       const [{ partition, baseOffset = '' }] = outcome.value;
       // acks=0 gives no offset (librdkafka reports a negative one).
-      sent.push({ topic, partition, offset: baseOffset.startsWith('-') ? '' : baseOffset });
-    }
-    return sent;
+      const offset = baseOffset.startsWith('-') ? '' : baseOffset;
+      return { status: 'sent', sent: { topic, partition, offset } };
+    });
   }
 }
 
 /**
  * A partition the topic does not have, refused by librdkafka at once, is the library's
- * UnknownPartitionError, as with kafkajs. The attempt's other records may have been written.
+ * UnknownPartitionError, as with kafkajs. It fails that record alone.
  */
 function asLibraryError(topic: string, message: ConfluentMessage, error: unknown): unknown {
   if (librdkafkaErrorCode(error) !== LibrdkafkaErrorCode.ERR__UNKNOWN_PARTITION) return error;

@@ -1,5 +1,6 @@
 import type { RecordMetadata } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
+import type { RecordOutcome } from '../kafka-port';
 import { placeInResponse } from './kafkajs-produce-response';
 
 const written = (partition: number, baseOffset: string): RecordMetadata => ({
@@ -8,6 +9,17 @@ const written = (partition: number, baseOffset: string): RecordMetadata => ({
   errorCode: 0,
   baseOffset,
 });
+
+const sent = (partition: number, offset: string) => ({
+  status: 'sent',
+  sent: { topic: 'orders', partition, offset },
+});
+
+/** The error of each record that failed, by its index. */
+const failures = (outcomes: RecordOutcome[]) =>
+  outcomes.flatMap((outcome, index) =>
+    outcome.status === 'failed' ? [[index, outcome.error]] : [],
+  );
 
 describe('placeInResponse', () => {
   it("gives each record its partition's base offset plus its place among that partition's records", () => {
@@ -18,45 +30,51 @@ describe('placeInResponse', () => {
       -1,
     );
     expect(placed).toEqual([
-      { index: 0, topic: 'orders', partition: 0, offset: '40' },
-      { index: 1, topic: 'orders', partition: 1, offset: '7' },
-      { index: 2, topic: 'orders', partition: 0, offset: '41' },
-      { index: 3, topic: 'orders', partition: 1, offset: '8' },
-      { index: 4, topic: 'orders', partition: 0, offset: '42' },
+      sent(0, '40'),
+      sent(1, '7'),
+      sent(0, '41'),
+      sent(1, '8'),
+      sent(0, '42'),
     ]);
   });
 
-  it('fails with UnknownPartitionError naming topic and partition when the answer leaves a partition out', () => {
-    // kafkajs writes partition 0 and skips partition 7, which its metadata does not have.
-    const error = (() => {
-      try {
-        return placeInResponse('orders', [0, 7], [written(0, '3')], -1);
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(UnknownPartitionError);
-    expect(error).toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic: 'orders', partition: 7 });
-    expect((error as Error).message).toContain('Partition 7 of topic "orders"');
+  it('fails only the records of a partition the answer leaves out, with UnknownPartitionError naming it; the others are sent', () => {
+    // kafkajs writes partitions 0 and 1 and skips partition 7, which its metadata does not have.
+    const outcomes = placeInResponse(
+      'orders',
+      [0, 7, 1, 7],
+      [written(0, '3'), written(1, '9')],
+      -1,
+    );
+    expect(outcomes[0]).toEqual(sent(0, '3'));
+    expect(outcomes[2]).toEqual(sent(1, '9'));
+    const failed = failures(outcomes);
+    expect(failed.map(([index]) => index)).toEqual([1, 3]);
+    for (const [, error] of failed) {
+      expect(error).toBeInstanceOf(UnknownPartitionError);
+      expect(error).toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic: 'orders', partition: 7 });
+      expect((error as Error).message).toContain('Partition 7 of topic "orders"');
+    }
   });
 
-  it('an answer that skipped every partition is no acknowledgement', () => {
-    expect(() => placeInResponse('orders', [3], [], 1)).toThrow(UnknownPartitionError);
+  it('an answer that skipped every partition acknowledges no record', () => {
+    expect(failures(placeInResponse('orders', [3, 3], [], 1)).map(([index]) => index)).toEqual([
+      0, 1,
+    ]);
   });
 
   it('an entry without a real offset, or for another topic, does not acknowledge the partition', () => {
     const noOffset = { topicName: 'orders', partition: 0, errorCode: 0 };
-    expect(() => placeInResponse('orders', [0], [noOffset], -1)).toThrow(UnknownPartitionError);
-    expect(() => placeInResponse('orders', [0], [written(0, '-1')], -1)).toThrow(
-      UnknownPartitionError,
-    );
     const elsewhere = { ...written(0, '5'), topicName: 'payments' };
-    expect(() => placeInResponse('orders', [0], [elsewhere], -1)).toThrow(UnknownPartitionError);
+    for (const entry of [noOffset, written(0, '-1'), elsewhere]) {
+      const [outcome] = placeInResponse('orders', [0], [entry], -1);
+      expect(outcome).toMatchObject({ status: 'failed', error: expect.any(UnknownPartitionError) });
+    }
   });
 
   it('with acks 0 (no answer from the broker) the offsets are unknown, not a failure', () => {
     expect(placeInResponse('orders', [2], [], 0)).toEqual([
-      { index: 0, topic: 'orders', partition: 2, offset: '' },
+      { status: 'sent', sent: { topic: 'orders', partition: 2, offset: '' } },
     ]);
   });
 });

@@ -1,19 +1,15 @@
 import type { RecordMetadata } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
-import type { SentRecord } from '../kafka-port';
-
-/** A record with its partition chosen, and where it landed once acknowledged. */
-export interface PlacedRecord extends SentRecord {
-  index: number;
-}
+import type { RecordOutcome } from '../kafka-port';
 
 /**
- * Where each record of one `producer.send` landed. kafkajs answers with one entry per partition
+ * What became of each record of one `producer.send`. kafkajs answers with one entry per partition
  * it wrote, giving that partition's base offset; the records of a partition are written in the
  * order given, so the n-th of them has the base offset + n. A partition kafkajs does not know is
- * left out of the request and of the answer without an error: a record is resolved as sent only
- * when the answer has its partition with a real offset, otherwise the send fails with
- * UnknownPartitionError (a dead letter taken for written would let its offset be committed).
+ * left out of the request and of the answer without an error: a record is settled as sent only
+ * when the answer has its partition with a real offset, otherwise it failed, not written, with
+ * UnknownPartitionError (a dead letter taken for written would let its offset be committed),
+ * while the other records of the request are sent.
  *
  * With acks 0 the broker sends no answer at all, so no offset is known and none is checked: the
  * offsets are ''.
@@ -23,9 +19,12 @@ export function placeInResponse(
   partitions: number[],
   response: RecordMetadata[],
   acks: -1 | 0 | 1,
-): PlacedRecord[] {
+): RecordOutcome[] {
   if (acks === 0)
-    return partitions.map((partition, index) => ({ index, topic, partition, offset: '' }));
+    return partitions.map((partition) => ({
+      status: 'sent',
+      sent: { topic, partition, offset: '' },
+    }));
   const base = new Map<number, bigint>();
   for (const entry of response) {
     const offset = entry.baseOffset;
@@ -33,11 +32,12 @@ export function placeInResponse(
       base.set(entry.partition, BigInt(offset));
   }
   const seen = new Map<number, bigint>();
-  return partitions.map((partition, index) => {
+  return partitions.map((partition): RecordOutcome => {
     const first = base.get(partition);
-    if (first === undefined) throw new UnknownPartitionError(topic, partition);
+    if (first === undefined)
+      return { status: 'failed', error: new UnknownPartitionError(topic, partition) };
     const n = seen.get(partition) ?? 0n;
     seen.set(partition, n + 1n);
-    return { index, topic, partition, offset: String(first + n) };
+    return { status: 'sent', sent: { topic, partition, offset: String(first + n) } };
   });
 }

@@ -66,22 +66,39 @@ const settings = {
 };
 
 describe('KafkajsProducerClient', () => {
-  it('a record naming a partition the topic does not have fails with UnknownPartitionError and nothing of the send is written', async () => {
+  it('a record naming a partition the topic does not have fails alone with UnknownPartitionError: the other records of the send are written', async () => {
     const broker = kafkaWith([2]);
     const client = new KafkajsProducerClient(broker.kafka, settings);
     const records = [
       { key: 'a', value: 'x', partition: 0 },
       { key: 'b', value: 'y', partition: 5 },
+      { key: 'c', value: 'z', partition: 1 },
     ];
 
-    const error = await client.sendOnce('orders', records).catch((e: unknown) => e);
+    const [first, fifth, second] = await client.sendOnce('orders', records);
 
-    expect(error).toBeInstanceOf(UnknownPartitionError);
-    expect(error).toMatchObject({ topic: 'orders', partition: 5 });
-    expect(broker.sent).toEqual([]); // kafkajs would have written partition 0 and skipped 5
+    expect(first).toEqual({ status: 'sent', sent: { topic: 'orders', partition: 0, offset: '0' } });
+    expect(second).toEqual({
+      status: 'sent',
+      sent: { topic: 'orders', partition: 1, offset: '0' },
+    });
+    expect(fifth).toMatchObject({ status: 'failed', error: expect.any(UnknownPartitionError) });
+    expect((fifth as { error: unknown }).error).toMatchObject({ topic: 'orders', partition: 5 });
+    // Left out of the request: kafkajs would have skipped it without a word.
+    expect(broker.sent.map((r) => r.messages.map((m) => m.partition))).toEqual([[0, 1]]);
   });
 
-  it('a partition missing from the cached list is looked up again before the send fails', async () => {
+  it('a send whose every record names a partition the topic does not have sends nothing', async () => {
+    const broker = kafkaWith([2]);
+    const client = new KafkajsProducerClient(broker.kafka, settings);
+
+    const outcomes = await client.sendOnce('orders', [{ key: 'b', value: 'y', partition: 5 }]);
+
+    expect(outcomes).toEqual([{ status: 'failed', error: expect.any(UnknownPartitionError) }]);
+    expect(broker.sent).toEqual([]);
+  });
+
+  it('a partition missing from the cached list is looked up again before its record fails', async () => {
     // 1 partition at the first send, 3 after partitions were added a moment later.
     const broker = kafkaWith([1, 3]);
     const client = new KafkajsProducerClient(broker.kafka, settings);
@@ -89,7 +106,9 @@ describe('KafkajsProducerClient', () => {
 
     const placed = await client.sendOnce('orders', [{ key: 'b', value: 'y', partition: 2 }]);
 
-    expect(placed).toEqual([{ index: 0, topic: 'orders', partition: 2, offset: '0' }]);
+    expect(placed).toEqual([
+      { status: 'sent', sent: { topic: 'orders', partition: 2, offset: '0' } },
+    ]);
     expect(broker.metadataRequests()).toBe(2);
   });
 
@@ -98,9 +117,14 @@ describe('KafkajsProducerClient', () => {
     const broker = kafkaWith([2], true);
     const client = new KafkajsProducerClient(broker.kafka, settings);
 
-    await expect(
-      client.sendOnce('orders', [{ key: 'a', value: 'x', partition: 1 }]),
-    ).rejects.toMatchObject({ code: 'RK_UNKNOWN_PARTITION', topic: 'orders', partition: 1 });
+    const [outcome] = await client.sendOnce('orders', [{ key: 'a', value: 'x', partition: 1 }]);
+
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect((outcome as { error: unknown }).error).toMatchObject({
+      code: 'RK_UNKNOWN_PARTITION',
+      topic: 'orders',
+      partition: 1,
+    });
   });
 
   it("kafkajs's producer reads its partition list again as often as the client partitions by it", async () => {

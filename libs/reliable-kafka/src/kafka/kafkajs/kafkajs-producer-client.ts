@@ -6,9 +6,14 @@ import {
   type Producer,
 } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
-import type { OutgoingRecord, ProducerClient, ProducerClientSettings } from '../kafka-port';
+import type {
+  OutgoingRecord,
+  ProducerClient,
+  ProducerClientSettings,
+  RecordOutcome,
+} from '../kafka-port';
 import { isTransientKafkaError, kafkaErrorType } from './kafkajs-errors';
-import { type PlacedRecord, placeInResponse } from './kafkajs-produce-response';
+import { placeInResponse } from './kafkajs-produce-response';
 
 /** Longest pause between two of kafkajs's retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
@@ -70,63 +75,67 @@ export class KafkajsProducerClient implements ProducerClient {
   }
 
   /**
-   * One attempt (kafkajs's own retries included): resolves when every record is acknowledged,
-   * with each record's partition and offset, or fails with the kafkajs error as is, or with
-   * UnknownPartitionError for a record whose partition was not written.
+   * One attempt (kafkajs's own retries included): one outcome per record, each acknowledged with
+   * its partition and offset or failed with UnknownPartitionError (its partition not written), or
+   * fails as a whole with the kafkajs error as is. A record naming a partition the broker does not
+   * list is left out of the request and fails alone: the other records are sent.
    */
-  async sendOnce(topic: string, records: OutgoingRecord[]): Promise<PlacedRecord[]> {
+  async sendOnce(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]> {
     // Asked even when every record has its partition: the metadata answer is what says the topic
     // does not exist, without kafkajs's own long retries.
     const metadata = await this.partitionMetadata(topic, records);
-    const placed = records.map((r) => ({
-      ...r,
-      partition:
-        r.partition ??
+    const outcomes: RecordOutcome[] = [];
+    const placed: { index: number; record: OutgoingRecord & { partition: number } }[] = [];
+    records.forEach((record, index) => {
+      const named = record.partition;
+      if (named !== undefined && !metadata.some((p) => p.partitionId === named)) {
+        outcomes[index] = { status: 'failed', error: new UnknownPartitionError(topic, named) };
+        return;
+      }
+      const partition =
+        named ??
         this.partitioner({
           topic,
           partitionMetadata: metadata,
-          message: { key: r.key, value: r.value },
-        }),
-    }));
+          message: { key: record.key, value: record.value },
+        });
+      placed.push({ index, record: { ...record, partition } });
+    });
+    if (placed.length === 0) return outcomes;
     const response = await this.producer.send({
       topic,
       acks: this.settings.acks,
       timeout: this.settings.requestTimeoutMs,
-      messages: placed,
+      messages: placed.map((p) => p.record),
     });
-    return placeInResponse(
+    const answered = placeInResponse(
       topic,
-      placed.map((r) => r.partition),
+      placed.map((p) => p.record.partition),
       response,
       this.settings.acks,
     );
+    answered.forEach((outcome, j) => (outcomes[placed[j].index] = outcome));
+    return outcomes;
   }
 
   /**
    * Partition list of a topic, read again at PARTITION_LIST_MAX_AGE_MS so added partitions are
    * used, and at once when a record names a partition the cached list lacks (one added a moment
-   * ago). A partition the broker does not list either fails the send before anything of it is
-   * written: kafkajs would write the other records and leave that one out.
+   * ago): a partition the broker does not list either is not in the topic.
    */
   private async partitionMetadata(
     topic: string,
     records: OutgoingRecord[],
   ): Promise<PartitionMetadata[]> {
     const named = records.flatMap((r) => r.partition ?? []);
-    const lacks = (metadata: PartitionMetadata[]) =>
-      named.find((partition) => !metadata.some((p) => p.partitionId === partition));
+    const lacksOne = (metadata: PartitionMetadata[]) =>
+      named.some((partition) => !metadata.some((p) => p.partitionId === partition));
     const cached = this.partitions.get(topic);
-    if (
-      cached &&
-      Date.now() - cached.at < PARTITION_LIST_MAX_AGE_MS &&
-      lacks(cached.metadata) === undefined
-    )
+    if (cached && Date.now() - cached.at < PARTITION_LIST_MAX_AGE_MS && !lacksOne(cached.metadata))
       return cached.metadata;
     const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const metadata = topics[0]?.partitions ?? [];
     this.partitions.set(topic, { at: Date.now(), metadata });
-    const missing = lacks(metadata);
-    if (missing !== undefined) throw new UnknownPartitionError(topic, missing);
     return metadata;
   }
 }

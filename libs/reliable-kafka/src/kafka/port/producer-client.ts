@@ -13,6 +13,15 @@ export interface SentRecord {
 }
 
 /**
+ * What became of one record: written (where), or not written (why). A batch's records are settled
+ * one by one: one record that cannot be written (a partition the topic does not have) must not
+ * fail the others, nor a record already written be reported as failed, which a caller would
+ * resend as a new record.
+ */
+export type RecordOutcome =
+  { status: 'sent'; sent: SentRecord } | { status: 'failed'; error: unknown };
+
+/**
  * A Kafka client's producer, as the library drives it: one attempt at sending a topic's records
  * (the client's own retries included), and the client's verdict on what an attempt failed with.
  * The delivery timeout over the attempts is the library's, the same for every client
@@ -21,7 +30,11 @@ export interface SentRecord {
 export interface ProducerClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  sendOnce(topic: string, records: OutgoingRecord[]): Promise<SentRecord[]>;
+  /**
+   * One outcome per record, in order. Rejects when the attempt failed as a whole (the connection,
+   * the topic, the request): then it is every record's outcome, and which were written is unknown.
+   */
+  sendOnce(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]>;
   /** Whether a failure is worth another attempt within the delivery timeout. */
   isTransient(error: unknown): boolean;
   /** Whether the broker answered that the topic does not exist. */
