@@ -6,8 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { type Context, propagation } from '@opentelemetry/api';
-import { safeText } from '../errors/safe-text';
-import { describeThrown, thrownCode, thrownMessage, thrownName } from '../errors/thrown-value';
+import { describeThrown } from '../errors/thrown-value';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
 import type { OutgoingRecord, RecordOutcome } from '../kafka/port/producer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
@@ -18,6 +17,7 @@ import { ProducerClosedError } from './errors/producer.errors';
 import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
 import type { ResolvedProducerOptions } from '../options/producer-settings';
 import { ProducerConnection } from './producer-connection';
+import { ProducerFallback } from './producer-fallback';
 import { endSpanWhenSettled, startPublishSpan } from './publish-span';
 import { encodedSize, encodeValue, identityHeaders } from './record-encoding';
 
@@ -53,6 +53,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('ReliableProducer');
   private readonly settings: ResolvedProducerOptions;
   private readonly connection: ProducerConnection;
+  private readonly fallback: ProducerFallback;
   private readonly queues = new Map<string, TopicQueue>();
   private readonly beforeClose: Array<() => Promise<void>> = [];
   private closed = false;
@@ -64,6 +65,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   ) {
     this.settings = options.producer;
     this.connection = new ProducerConnection(clients, this.settings);
+    this.fallback = new ProducerFallback(this.settings.fallback, this.connection, this.logger);
   }
 
   /**
@@ -184,7 +186,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     } catch (error) {
       const typed = classifyProducerError(error, topic);
       this.events.emit('produce-failed', { topic, error: typed });
-      void this.fallback(topic, [message], typed);
+      void this.fallback.take(topic, [message], typed);
       return Promise.reject(typed);
     }
   }
@@ -258,41 +260,11 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     const size = Math.max(...failed.map((p) => encodedSize(p.record.key, p.record.value)));
     const typed = classifyProducerError(error, topic, size, this.settings.deliveryTimeoutMs);
     this.events.emit('produce-failed', { topic, error: typed });
-    await this.fallback(
+    await this.fallback.take(
       topic,
       failed.map((p) => ({ ...p.message, headers: p.record.headers })),
       typed,
     );
     for (const p of failed) p.reject(typed);
-  }
-
-  private async fallback(topic: string, messages: ProducerMessage[], error: Error): Promise<void> {
-    const fallback = this.settings.fallback;
-    if (!fallback) return;
-    try {
-      if (typeof fallback === 'function') {
-        for (const message of messages) await fallback({ topic, message, error });
-        return;
-      }
-      const client = await this.connection.connect();
-      await client.send(
-        fallback.deadLetterTopic,
-        messages.map((m) => ({
-          key: m.key ?? null,
-          value: encodeValue(topic, m.value),
-          headers: {
-            ...m.headers,
-            'rk-produce-topic': topic,
-            'rk-produce-error': safeText(
-              `${thrownCode(error) ?? thrownName(error)}: ${thrownMessage(error)}`,
-            ),
-          },
-        })),
-      );
-    } catch (fallbackError) {
-      this.logger.error(
-        `fallback for ${messages.length} record(s) to "${topic}" failed: ${describeThrown(fallbackError)}`,
-      );
-    }
   }
 }
