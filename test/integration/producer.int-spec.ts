@@ -182,7 +182,7 @@ describe('ReliableProducer (real broker)', () => {
     expect(await endOffsets(topic)).toEqual({ 0: '1', 1: '0' });
   });
 
-  it("a partition added after the producer's client read the topic is not reported as sent before the client knows it", async () => {
+  it("a partition added after the producer's client read the topic: its record is sent again until the client knows it, and written once; its batch's other records resolve at once", async () => {
     const topic = uniqueName('grown');
     await createTopic(topic, 1);
     const app = await ledger.start();
@@ -191,14 +191,19 @@ describe('ReliableProducer (real broker)', () => {
     await addPartitions(topic, 2);
 
     // The broker now lists partition 1; kafkajs's producer reads its partition list again only at
-    // its next metadata refresh (not due yet) and skips a partition it does not know.
-    const error = await producer
-      .send(topic, { key: 'after', value: { n: 1 }, partition: 1 })
-      .catch((e: unknown) => e);
+    // its next metadata refresh (within 30 s) and until then skips a partition it does not know:
+    // the record is not written and, within the delivery timeout (120 s), is sent again alone.
+    const [first, added] = producer.sendAsync(topic, [
+      { key: 'first', value: { n: 1 }, partition: 0 },
+      { key: 'after', value: { n: 2 }, partition: 1 },
+    ]);
+    let addedSettled = false;
+    void added.finally(() => (addedSettled = true)).catch(() => undefined);
+    await expect(first).resolves.toMatchObject({ partition: 0, offset: '1' });
+    expect(addedSettled).toBe(false); // the record written did not wait for the other's resends
 
-    expect(error).toBeInstanceOf(UnknownPartitionError);
-    expect(error).toMatchObject({ topic, partition: 1 });
-    expect(await endOffsets(topic)).toEqual({ 0: '1', 1: '0' });
+    await expect(added).resolves.toMatchObject({ partition: 1, offset: '0' });
+    expect(await endOffsets(topic)).toEqual({ 0: '2', 1: '1' });
   });
 
   it('an unserializable value is a SerializationError before anything is sent', async () => {

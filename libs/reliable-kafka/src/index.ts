@@ -74,6 +74,7 @@ export { MissingPeerDependencyError } from './errors/missing-peer-dependency.err
 export { DeliveryTimeoutError } from './producer/errors/delivery-timeout.error';
 export { UnknownTopicError } from './producer/errors/unknown-topic.error';
 export { UnknownPartitionError } from './producer/errors/unknown-partition.error';
+export type { UnknownPartitionReason } from './producer/errors/unknown-partition.error';
 export { ConsumersNotStartedError, NoOpenTransactionError } from './errors/lifecycle.errors';
 export {
   IdempotencyKeyFunctionError,

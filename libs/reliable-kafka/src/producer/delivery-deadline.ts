@@ -33,11 +33,15 @@ export interface DeliveryDeadlineSettings {
  * default when that is 30 s or less) would otherwise never end first, and a mistyped topic would
  * pass for an outage.
  */
+/** The records one attempt settled, each with its index among the records of the send. */
+export type Settled = (settled: Array<[index: number, outcome: RecordOutcome]>) => void;
+
 interface Run {
   cancelled: boolean;
   outcomes: (RecordOutcome | undefined)[];
   pending: number[];
   lastFailure: unknown[];
+  settled?: Settled;
 }
 
 /**
@@ -67,14 +71,21 @@ export class DeliveryDeadline implements RecordSender {
   /**
    * Sends the records of one topic and settles each within the delivery timeout: written, with
    * its partition and offset, or failed with its error (the client's as is when not transient).
-   * Never rejects: a failure of the whole attempt is every pending record's.
+   * Never rejects: a failure of the whole attempt is every pending record's. `settled` hears of
+   * the records each attempt settled as soon as it did, so a written record need not wait for the
+   * resends of its batch's others; the records the deadline settles are in the answer only.
    */
-  async sendEach(topic: string, records: OutgoingRecord[]): Promise<RecordOutcome[]> {
+  async sendEach(
+    topic: string,
+    records: OutgoingRecord[],
+    settled?: Settled,
+  ): Promise<RecordOutcome[]> {
     const run: Run = {
       cancelled: false,
       outcomes: records.map(() => undefined),
       pending: records.map((_, i) => i),
       lastFailure: records.map(() => undefined),
+      settled,
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -138,27 +149,28 @@ export class DeliveryDeadline implements RecordSender {
       }
       if (run.cancelled) return;
       const retry: number[] = [];
+      const settledNow: Array<[number, RecordOutcome]> = [];
+      const settle = (i: number, outcome: RecordOutcome) => {
+        run.outcomes[i] = outcome;
+        settledNow.push([i, outcome]);
+      };
       answers.forEach((answer, j) => {
         const i = attempted[j];
-        if (answer.status === 'sent') {
-          run.outcomes[i] = answer;
-          return;
-        }
+        if (answer.status === 'sent') return settle(i, answer);
         const { error } = answer;
         run.lastFailure[i] = error;
         if (this.client.isUnknownTopic(error)) {
           unknownSince ??= Date.now();
-          if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs) {
-            run.outcomes[i] = {
+          if (Date.now() - unknownSince >= this.settings.unknownTopicTimeoutMs)
+            return settle(i, {
               status: 'failed',
               error: new UnknownTopicError(topic, { cause: error }),
-            };
-            return;
-          }
+            });
         }
         if (this.client.isTransient(error)) retry.push(i);
-        else run.outcomes[i] = answer;
+        else settle(i, answer);
       });
+      if (settledNow.length > 0) run.settled?.(settledNow);
       run.pending = retry;
       // What is still pending past the deadline is settled by it (sendEach).
       if (retry.length === 0 || Date.now() + pause >= deadline) return;

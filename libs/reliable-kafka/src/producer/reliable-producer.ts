@@ -8,7 +8,7 @@ import {
 import { type Context, propagation } from '@opentelemetry/api';
 import { describeThrown } from '../errors/thrown-value';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
-import type { OutgoingRecord, RecordOutcome } from '../kafka/port/producer-client';
+import type { OutgoingRecord, RecordOutcome, SentRecord } from '../kafka/port/producer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
@@ -16,6 +16,7 @@ import { classifyProducerError } from './errors/classify-producer-error';
 import { ProducerClosedError } from './errors/producer.errors';
 import type { ProducerMessage, RecordMetadata } from '../options/producer.options';
 import type { ResolvedProducerOptions } from '../options/producer-settings';
+import type { Settled } from './delivery-deadline';
 import { ProducerConnection } from './producer-connection';
 import { ProducerFallback } from './producer-fallback';
 import { endSpanWhenSettled, startPublishSpan } from './publish-span';
@@ -27,6 +28,8 @@ interface Pending {
   idempotencyKey: string;
   messageId: string;
   enqueuedAt: number;
+  /** Resolved: an attempt wrote it (the rest of its batch may still be sent again). */
+  done?: boolean;
   resolve(metadata: RecordMetadata): void;
   reject(error: Error): void;
 }
@@ -223,35 +226,39 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
    */
   private async sendNow(topic: string, batch: Pending[]): Promise<void> {
     const started = Math.min(...batch.map((p) => p.enqueuedAt));
+    // The records an attempt wrote resolve at once, not after the resends of their batch's others.
+    const resolveWritten: Settled = (settled) => {
+      const written = settled.filter(([i, outcome]) => outcome.status === 'sent' && !batch[i].done);
+      if (written.length === 0) return;
+      this.events.emit('produced', {
+        topic,
+        count: written.length,
+        latencyMs: Date.now() - started,
+      });
+      for (const [i, outcome] of written) {
+        const { partition, offset } = (outcome as { sent: SentRecord }).sent;
+        const { idempotencyKey, messageId } = batch[i];
+        batch[i].done = true;
+        batch[i].resolve({ topic, partition, offset, idempotencyKey, messageId });
+      }
+    };
     let outcomes: RecordOutcome[];
     try {
       const client = await this.connection.connectWithin(topic);
       outcomes = await client.sendEach(
         topic,
         batch.map((p) => p.record),
+        resolveWritten,
       );
     } catch (error) {
       outcomes = batch.map(() => ({ status: 'failed', error }));
     }
+    resolveWritten(outcomes.map((outcome, i) => [i, outcome]));
     const failedBy = new Map<unknown, Pending[]>();
-    let written = 0;
     outcomes.forEach((outcome, i) => {
-      const pending = batch[i];
-      if (outcome.status === 'failed') {
-        failedBy.set(outcome.error, [...(failedBy.get(outcome.error) ?? []), pending]);
-        return;
-      }
-      written++;
-      pending.resolve({
-        topic,
-        partition: outcome.sent.partition,
-        offset: outcome.sent.offset,
-        idempotencyKey: pending.idempotencyKey,
-        messageId: pending.messageId,
-      });
+      if (outcome.status === 'failed')
+        failedBy.set(outcome.error, [...(failedBy.get(outcome.error) ?? []), batch[i]]);
     });
-    if (written > 0)
-      this.events.emit('produced', { topic, count: written, latencyMs: Date.now() - started });
     for (const [error, failed] of failedBy) await this.failed(topic, failed, error);
   }
 

@@ -9,7 +9,9 @@ import type { RecordOutcome } from '../kafka-port';
  * left out of the request and of the answer without an error: a record is settled as sent only
  * when the answer has its partition with a real offset, otherwise it failed, not written, with
  * UnknownPartitionError (a dead letter taken for written would let its offset be committed),
- * while the other records of the request are sent.
+ * while the other records of the request are sent. The records are placed on partitions the
+ * broker lists (kafkajs-producer-client.ts), so such a partition exists and only kafkajs's
+ * metadata lacks it: `not-known-to-client`, sent again once kafkajs has read the topic again.
  *
  * With acks 0 the broker sends no answer at all, so no offset is known and none is checked: the
  * offsets are ''.
@@ -35,7 +37,10 @@ export function placeInResponse(
   return partitions.map((partition): RecordOutcome => {
     const first = base.get(partition);
     if (first === undefined)
-      return { status: 'failed', error: new UnknownPartitionError(topic, partition) };
+      return {
+        status: 'failed',
+        error: new UnknownPartitionError(topic, partition, { reason: 'not-known-to-client' }),
+      };
     const n = seen.get(partition) ?? 0n;
     seen.set(partition, n + 1n);
     return { status: 'sent', sent: { topic, partition, offset: String(first + n) } };

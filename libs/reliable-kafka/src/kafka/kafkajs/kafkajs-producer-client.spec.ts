@@ -6,6 +6,7 @@ import type {
   RecordMetadata,
 } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
+import type { RecordOutcome } from '../kafka-port';
 import { KafkajsProducerClient } from './kafkajs-producer-client';
 
 /**
@@ -125,6 +126,25 @@ describe('KafkajsProducerClient', () => {
       topic: 'orders',
       partition: 1,
     });
+  });
+
+  it('a partition kafkajs left out is transient (the broker lists it); one the broker does not list is not', async () => {
+    const broker = kafkaWith([2], true);
+    const client = new KafkajsProducerClient(broker.kafka, settings);
+
+    const [skipped, missing] = await client.sendOnce('orders', [
+      { key: 'a', value: 'x', partition: 1 },
+      { key: 'b', value: 'y', partition: 4 },
+    ]);
+
+    const errorOf = (outcome: RecordOutcome) => (outcome as { error: UnknownPartitionError }).error;
+    expect(errorOf(skipped)).toMatchObject({ partition: 1, reason: 'not-known-to-client' });
+    expect(errorOf(missing)).toMatchObject({ partition: 4, reason: 'not-in-topic' });
+    expect(client.isTransient(errorOf(skipped))).toBe(true);
+    expect(client.isTransient(errorOf(missing))).toBe(false);
+    expect(errorOf(missing).message).toBe(
+      'Partition 4 of topic "orders" does not exist; records to it were not written',
+    );
   });
 
   it("kafkajs's producer reads its partition list again as often as the client partitions by it", async () => {

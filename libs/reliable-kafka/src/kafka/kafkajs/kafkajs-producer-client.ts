@@ -20,9 +20,11 @@ const MAX_RETRY_PAUSE_MS = 1_000;
 
 /**
  * Age at which a topic's partition list is read again, both the one the records are partitioned
- * by and kafkajs's own, which decides what it sends: kafkajs silently leaves out a partition its
- * list lacks, so with its default (5 min) every record placed on a partition added in the last
- * minutes failed with UnknownPartitionError until kafkajs looked again.
+ * by and kafkajs's own, which decides what it sends. The two are read on different clocks (the
+ * list here when it is older than this or lacks a partition a record names, kafkajs's at its own
+ * metadata refresh), so kafkajs's may be older: it then silently leaves out a partition its list
+ * lacks, and the record is sent again until kafkajs has read the topic again, at most this long
+ * after its last read (its default, 5 min, would leave most delivery timeouts short of it).
  */
 const PARTITION_LIST_MAX_AGE_MS = 30_000;
 
@@ -66,7 +68,12 @@ export class KafkajsProducerClient implements ProducerClient {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
+  /**
+   * A partition the broker lists but kafkajs left out (its metadata older) is transient: kafkajs
+   * reads its metadata again within PARTITION_LIST_MAX_AGE_MS, and the record was not written.
+   */
   isTransient(error: unknown): boolean {
+    if (error instanceof UnknownPartitionError) return error.reason === 'not-known-to-client';
     return isTransientKafkaError(error);
   }
 
@@ -89,7 +96,8 @@ export class KafkajsProducerClient implements ProducerClient {
     records.forEach((record, index) => {
       const named = record.partition;
       if (named !== undefined && !metadata.some((p) => p.partitionId === named)) {
-        outcomes[index] = { status: 'failed', error: new UnknownPartitionError(topic, named) };
+        const error = new UnknownPartitionError(topic, named, { reason: 'not-in-topic' });
+        outcomes[index] = { status: 'failed', error };
         return;
       }
       const partition =
