@@ -7,7 +7,7 @@ import type {
   Subscription,
   TopicPartitionOffset,
 } from '../port/consumer-client';
-import { toMessageRecord } from './kafkajs-record';
+import { toMessageRecord } from '../fetched-message-record';
 
 /**
  * A kafkajs consumer in one group: no auto-commit and no auto-resolve, so kafkajs fetches a

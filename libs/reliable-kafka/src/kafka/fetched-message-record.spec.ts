@@ -1,16 +1,14 @@
-import type { KafkaMessage } from 'kafkajs';
-import { RetryTopicHeaders, withoutRetryHeaders } from '../../failure/retry-topics';
-import { toMessageRecord } from './kafkajs-record';
+import { RetryTopicHeaders, withoutRetryHeaders } from '../failure/retry-topics';
+import { type FetchedMessage, toMessageRecord } from './fetched-message-record';
 
-function message(headers: KafkaMessage['headers']): KafkaMessage {
+function message(headers: FetchedMessage['headers']): FetchedMessage {
   return {
     key: Buffer.from('k'),
     value: Buffer.from('v'),
     offset: '7',
     timestamp: '1',
-    attributes: 0,
     headers,
-  } as KafkaMessage;
+  };
 }
 
 describe('toMessageRecord', () => {
@@ -26,7 +24,7 @@ describe('toMessageRecord', () => {
     const record = toMessageRecord(
       'orders',
       3,
-      message(given as unknown as KafkaMessage['headers']),
+      message(given as unknown as FetchedMessage['headers']),
     );
 
     expect(Object.keys(record.rawHeaders).sort()).toEqual(['__proto__', 'constructor', 'trace']);
@@ -48,7 +46,7 @@ describe('toMessageRecord', () => {
     const record = toMessageRecord(
       'orders',
       0,
-      message({ empty: null } as unknown as KafkaMessage['headers']),
+      message({ empty: null } as unknown as FetchedMessage['headers']),
     );
     expect(Object.keys(record.headers)).toEqual(['empty']);
     expect(record.headers.empty).toBeUndefined();
@@ -66,7 +64,7 @@ describe('withoutRetryHeaders', () => {
     const record = toMessageRecord(
       'orders',
       0,
-      message(given as unknown as KafkaMessage['headers']),
+      message(given as unknown as FetchedMessage['headers']),
     );
     const carried = withoutRetryHeaders(record.rawHeaders);
     expect(Object.keys(carried)).toEqual(['__proto__']);
