@@ -8,7 +8,12 @@ import {
 import { type Context, propagation } from '@opentelemetry/api';
 import { describeThrown } from '../errors/thrown-value';
 import type { KafkaClientFactory } from '../kafka/port/client-factory';
-import type { OutgoingRecord, RecordOutcome, SentRecord } from '../kafka/port/producer-client';
+import type {
+  OutgoingRecord,
+  ProducerErrorKind,
+  RecordOutcome,
+  SentRecord,
+} from '../kafka/port/producer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import type { ResolvedOptions } from '../options/reliable-kafka.options-resolver';
 import { KAFKA_CLIENT_FACTORY, RESOLVED_OPTIONS } from '../reliable-kafka.constants';
@@ -56,6 +61,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('ReliableProducer');
   private readonly settings: ResolvedProducerOptions;
   private readonly connection: ProducerConnection;
+  private readonly errorKind: (error: unknown) => ProducerErrorKind | undefined;
   private readonly fallback: ProducerFallback;
   private readonly queues = new Map<string, TopicQueue>();
   private readonly beforeClose: Array<() => Promise<void>> = [];
@@ -67,6 +73,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
     private readonly events: ReliableKafkaEvents,
   ) {
     this.settings = options.producer;
+    this.errorKind = (error) => clients.producerErrorKind(error);
     this.connection = new ProducerConnection(clients, this.settings);
     this.fallback = new ProducerFallback(this.settings.fallback, this.connection, this.logger);
   }
@@ -187,7 +194,7 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
         queue.timer = setTimeout(() => this.drainTopic(topic), this.settings.lingerMs);
       return promise;
     } catch (error) {
-      const typed = classifyProducerError(error, topic);
+      const typed = classifyProducerError(error, topic, this.errorKind);
       this.events.emit('produce-failed', { topic, error: typed });
       void this.fallback.take(topic, [message], typed);
       return Promise.reject(typed);
@@ -265,7 +272,13 @@ export class ReliableProducer implements OnApplicationBootstrap, OnApplicationSh
   /** Records that failed with one error: typed, reported once, handed to the fallback, rejected. */
   private async failed(topic: string, failed: Pending[], error: unknown): Promise<void> {
     const size = Math.max(...failed.map((p) => encodedSize(p.record.key, p.record.value)));
-    const typed = classifyProducerError(error, topic, size, this.settings.deliveryTimeoutMs);
+    const typed = classifyProducerError(
+      error,
+      topic,
+      this.errorKind,
+      size,
+      this.settings.deliveryTimeoutMs,
+    );
     this.events.emit('produce-failed', { topic, error: typed });
     await this.fallback.take(
       topic,

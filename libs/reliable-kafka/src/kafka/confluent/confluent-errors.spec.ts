@@ -1,4 +1,5 @@
 import {
+  confluentProducerErrorKind,
   isTransientConfluentError,
   isUnknownTopicConfluentError,
   LibrdkafkaErrorCode as C,
@@ -57,5 +58,26 @@ describe('Confluent error classification', () => {
     expect(isUnknownTopicConfluentError(bindingError(C.ERR__UNKNOWN_TOPIC))).toBe(true);
     expect(isUnknownTopicConfluentError(bindingError(C.ERR__UNKNOWN_PARTITION))).toBe(false);
     expect(isUnknownTopicConfluentError(kafkaJSError(C.ERR__TRANSPORT))).toBe(false);
+  });
+});
+
+describe('confluentProducerErrorKind', () => {
+  it.each([
+    [
+      "a record over the client's or the broker's size limit",
+      bindingError(C.ERR_MSG_SIZE_TOO_LARGE),
+      'too-large',
+    ],
+    ["a request over the broker's limit", kafkaJSError(C.ERR_RECORD_LIST_TOO_LARGE), 'too-large'],
+    ['records timed out in librdkafka', kafkaJSError(C.ERR__MSG_TIMED_OUT), 'transient'],
+    ['not authorized', kafkaJSError(C.ERR_TOPIC_AUTHORIZATION_FAILED), 'fatal'],
+    ['an unknown partition', bindingError(C.ERR__UNKNOWN_PARTITION), 'fatal'],
+  ])('%s: %s', (_what, error, kind) => {
+    expect(confluentProducerErrorKind(error)).toBe(kind);
+  });
+
+  it("an error without a librdkafka code (the library's own, a thrown string) is no kind", () => {
+    expect(confluentProducerErrorKind(new Error('no code'))).toBeUndefined();
+    expect(confluentProducerErrorKind('text')).toBeUndefined();
   });
 });

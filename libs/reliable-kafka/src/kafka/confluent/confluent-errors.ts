@@ -1,3 +1,5 @@
+import type { ProducerErrorKind } from '../port/producer-client';
+
 // What @confluentinc/kafka-javascript's errors mean to the library. Its KafkaJS-style errors carry
 // librdkafka's error code in `code` (its `retriable` flag is set for transactional calls only), and
 // a record librdkafka refuses at once comes as the binding's own error, with the same codes: so the
@@ -18,6 +20,8 @@ export const LibrdkafkaErrorCode = {
   ERR__QUEUE_FULL: -184,
   ERR__ISR_INSUFF: -183,
   ERR__NODE_UPDATE: -182,
+  ERR__REVOKE_PARTITIONS: -174,
+  ERR__ASSIGN_PARTITIONS: -175,
   ERR__TIMED_OUT_QUEUE: -166,
   ERR__RETRY: -153,
   ERR__FATAL: -150,
@@ -95,4 +99,15 @@ export function isTransientConfluentError(error: unknown): boolean {
 export function isUnknownTopicConfluentError(error: unknown): boolean {
   const code = librdkafkaErrorCode(error);
   return code === C.ERR_UNKNOWN_TOPIC_OR_PART || code === C.ERR__UNKNOWN_TOPIC;
+}
+
+/**
+ * What a Confluent send failure means to the producer (see ProducerErrorKind): by librdkafka's
+ * code, since the errors' `retriable` flag is not set outside transactions.
+ */
+export function confluentProducerErrorKind(error: unknown): ProducerErrorKind | undefined {
+  const code = librdkafkaErrorCode(error);
+  if (code === undefined) return undefined;
+  if (code === C.ERR_MSG_SIZE_TOO_LARGE || code === C.ERR_RECORD_LIST_TOO_LARGE) return 'too-large';
+  return TRANSIENT_CODES.has(code) ? 'transient' : 'fatal';
 }

@@ -6,7 +6,12 @@ import type {
   ProducerClientSettings,
   RecordOutcome,
 } from '../kafka-port';
-import type { ConfluentKafka, ConfluentMessage, ConfluentProducer } from './confluent-api';
+import type {
+  ConfluentAdmin,
+  ConfluentKafka,
+  ConfluentMessage,
+  ConfluentProducer,
+} from './confluent-api';
 import {
   isTransientConfluentError,
   isUnknownTopicConfluentError,
@@ -29,6 +34,9 @@ const MAX_RETRY_PAUSE_MS = 1_000;
  */
 const UNKNOWN_TOPIC_WAIT_MS = 1_000;
 
+/** How old librdkafka's partition list of a topic may get (kafkajs's adapter reads it as often). */
+const PARTITION_LIST_MAX_AGE_MS = 30_000;
+
 /**
  * A Confluent (librdkafka) producer configured from the producer settings: acks and idempotence
  * as set (all, on, by default), and librdkafka retrying each record until the delivery timeout.
@@ -39,8 +47,13 @@ const UNKNOWN_TOPIC_WAIT_MS = 1_000;
  */
 export class ConfluentProducerClient implements ProducerClient {
   private readonly producer: ConfluentProducer;
+  /** Asks the broker about a partition librdkafka refused; connected on first need. */
+  private admin?: Promise<ConfluentAdmin>;
 
-  constructor(kafka: ConfluentKafka, settings: ProducerClientSettings) {
+  constructor(
+    private readonly kafka: ConfluentKafka,
+    settings: ProducerClientSettings,
+  ) {
     if (settings.idempotent && settings.maxInFlightRequests > MAX_IDEMPOTENT_IN_FLIGHT) {
       throw new ReliableKafkaConfigurationError(
         'producer.maxInFlightRequests',
@@ -62,6 +75,9 @@ export class ConfluentProducerClient implements ProducerClient {
       'retry.backoff.ms': retryBackoffMs,
       'retry.backoff.max.ms': Math.max(retryBackoffMs, MAX_RETRY_PAUSE_MS),
       'topic.metadata.propagation.max.ms': UNKNOWN_TOPIC_WAIT_MS,
+      // librdkafka reads a topic's partitions again only at this interval (its default: 5 min):
+      // a partition added meanwhile is refused as unknown until then (see unknownPartition).
+      'topic.metadata.refresh.interval.ms': PARTITION_LIST_MAX_AGE_MS,
     });
   }
 
@@ -70,10 +86,20 @@ export class ConfluentProducerClient implements ProducerClient {
   }
 
   async disconnect(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.allSettled([
+      this.producer.disconnect(),
+      admin?.then((connected) => connected.disconnect()),
+    ]);
   }
 
+  /**
+   * A partition the broker lists but librdkafka does not know yet is transient: librdkafka reads
+   * the topic again within PARTITION_LIST_MAX_AGE_MS, and the record was not written.
+   */
   isTransient(error: unknown): boolean {
+    if (error instanceof UnknownPartitionError) return error.reason === 'not-known-to-client';
     return isTransientConfluentError(error);
   }
 
@@ -97,22 +123,56 @@ export class ConfluentProducerClient implements ProducerClient {
     const outcomes = await Promise.allSettled(
       messages.map((message) => this.producer.send({ topic, messages: [message] })),
     );
+    const refused = outcomes.some(
+      (o) =>
+        o.status === 'rejected' &&
+        librdkafkaErrorCode(o.reason) === LibrdkafkaErrorCode.ERR__UNKNOWN_PARTITION,
+    );
+    const listed = refused ? await this.partitionsListed(topic) : undefined;
     return outcomes.map((outcome, index): RecordOutcome => {
       if (outcome.status === 'rejected')
-        return { status: 'failed', error: asLibraryError(topic, messages[index], outcome.reason) };
+        return {
+          status: 'failed',
+          error: asLibraryError(topic, messages[index], outcome.reason, listed),
+        };
       const [{ partition, baseOffset = '' }] = outcome.value;
       // acks=0 gives no offset (librdkafka reports a negative one).
       const offset = baseOffset.startsWith('-') ? '' : baseOffset;
       return { status: 'sent', sent: { topic, partition, offset } };
     });
   }
+
+  /** The partitions the broker lists for the topic now; undefined when it could not be asked. */
+  private async partitionsListed(topic: string): Promise<Set<number> | undefined> {
+    try {
+      this.admin ??= (async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        return admin;
+      })();
+      const admin = await this.admin;
+      const [found] = await admin.fetchTopicMetadata({ topics: [topic], timeout: 5_000 });
+      return new Set(found?.partitions.map((p) => p.partitionId));
+    } catch {
+      this.admin = undefined;
+      return undefined;
+    }
+  }
 }
 
 /**
- * A partition the topic does not have, refused by librdkafka at once, is the library's
- * UnknownPartitionError, as with kafkajs. It fails that record alone.
+ * A partition librdkafka refused at once as unknown is the library's UnknownPartitionError, as
+ * with kafkajs, and fails that record alone: `not-known-to-client` when the broker lists it (added
+ * after librdkafka read the topic), else `not-in-topic`, as when the broker could not be asked.
  */
-function asLibraryError(topic: string, message: ConfluentMessage, error: unknown): unknown {
+function asLibraryError(
+  topic: string,
+  message: ConfluentMessage,
+  error: unknown,
+  listed: Set<number> | undefined,
+): unknown {
   if (librdkafkaErrorCode(error) !== LibrdkafkaErrorCode.ERR__UNKNOWN_PARTITION) return error;
-  return new UnknownPartitionError(topic, message.partition ?? -1, { cause: error });
+  const partition = message.partition ?? -1;
+  const reason = listed?.has(partition) ? 'not-known-to-client' : 'not-in-topic';
+  return new UnknownPartitionError(topic, partition, { cause: error, reason });
 }

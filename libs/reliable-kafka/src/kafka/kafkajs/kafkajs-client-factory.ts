@@ -4,7 +4,12 @@ import { DEFAULT_CLIENT_ID } from '../../reliable-kafka.constants';
 import type { AdminClient } from '../port/admin-client';
 import type { ClientRole, KafkaClientFactory } from '../port/client-factory';
 import type { ConsumerClient, ConsumerSettings } from '../port/consumer-client';
-import type { ProducerClient, ProducerClientSettings } from '../port/producer-client';
+import type {
+  ProducerClient,
+  ProducerClientSettings,
+  ProducerErrorKind,
+} from '../port/producer-client';
+import { kafkajsProducerErrorKind } from './kafkajs-errors';
 import { KafkajsAdminClient } from './kafkajs-admin-client';
 import type { KafkajsClientOptions } from './kafkajs-client-options';
 import { KafkajsConsumerClient } from './kafkajs-consumer-client';
@@ -69,6 +74,10 @@ export class KafkajsClientFactory implements KafkaClientFactory {
 
   createAdmin(role: Extract<ClientRole, 'consumers' | 'health'>): AdminClient {
     return new KafkajsAdminClient(this.kafka(role).admin());
+  }
+
+  producerErrorKind(error: unknown): ProducerErrorKind | undefined {
+    return kafkajsProducerErrorKind(error);
   }
 
   private kafka(role: ClientRole): Kafka {

@@ -1,3 +1,4 @@
+import type { ProducerErrorKind } from '../port/producer-client';
 // What kafkajs errors mean to the library: their broker type, and whether a retry can help.
 
 /** The kafkajs error type, found on the error or any error it wraps. */
@@ -89,4 +90,13 @@ export function isConnectionFailure(error: unknown): boolean {
     current = e.cause ?? e.originalError;
   }
   return false;
+}
+
+/** What a kafkajs send failure means to the producer (see ProducerErrorKind). */
+export function kafkajsProducerErrorKind(error: unknown): ProducerErrorKind | undefined {
+  const type = kafkaErrorType(error);
+  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return 'too-large';
+  if (isTransientKafkaError(error)) return 'transient';
+  if (isKafkaNonRetriable(error)) return 'fatal';
+  return undefined;
 }

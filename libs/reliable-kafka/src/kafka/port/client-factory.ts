@@ -1,6 +1,6 @@
 import type { AdminClient } from './admin-client';
 import type { ConsumerClient, ConsumerSettings } from './consumer-client';
-import type { ProducerClient, ProducerClientSettings } from './producer-client';
+import type { ProducerClient, ProducerClientSettings, ProducerErrorKind } from './producer-client';
 
 /**
  * Which part of the library a client serves. An adapter names its client after it (kafkajs:
@@ -21,4 +21,6 @@ export interface KafkaClientFactory {
   createConsumer(groupId: string, settings: ConsumerSettings): ConsumerClient;
   /** `consumers`: the topic preparation; `health`: the health indicator's probe. */
   createAdmin(role: Extract<ClientRole, 'consumers' | 'health'>): AdminClient;
+  /** What a failure of one of this library's producers means (their errors differ per client). */
+  producerErrorKind(error: unknown): ProducerErrorKind | undefined;
 }

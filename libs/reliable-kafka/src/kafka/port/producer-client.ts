@@ -41,6 +41,13 @@ export interface ProducerClient {
   isUnknownTopic(error: unknown): boolean;
 }
 
+/**
+ * What a client's send failure means to the producer: a record too large for the broker or the
+ * client (never written), a failure worth more attempts (when the delivery timeout ran out on it),
+ * or one no attempt can mend; undefined when the client cannot tell.
+ */
+export type ProducerErrorKind = 'too-large' | 'transient' | 'fatal';
+
 /** Settings of a producer client, already validated (see options/producer-settings.ts). */
 export interface ProducerClientSettings {
   deliveryTimeoutMs: number;

@@ -1,10 +1,6 @@
 import { DeliveryTimeoutError } from './delivery-timeout.error';
 import { ReliableKafkaError } from '../../errors/reliable-kafka.error';
-import {
-  isKafkaNonRetriable,
-  isTransientKafkaError,
-  kafkaErrorType,
-} from '../../kafka/kafkajs/kafkajs-errors';
+import type { ProducerErrorKind } from '../../kafka/port/producer-client';
 import { ProducerFatalError, RecordTooLargeError } from './producer.errors';
 
 /**
@@ -16,17 +12,16 @@ import { ProducerFatalError, RecordTooLargeError } from './producer.errors';
 export function classifyProducerError(
   error: unknown,
   topic: string,
+  kindOf: (error: unknown) => ProducerErrorKind | undefined,
   sizeBytes?: number,
   deliveryTimeoutMs = 0,
 ): ReliableKafkaError {
   if (error instanceof ReliableKafkaError) return error;
-  const type = kafkaErrorType(error);
-  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
-    return new RecordTooLargeError(topic, sizeBytes, { cause: error });
-  }
-  if (isTransientKafkaError(error))
+  const kind = kindOf(error);
+  if (kind === 'too-large') return new RecordTooLargeError(topic, sizeBytes, { cause: error });
+  if (kind === 'transient')
     return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
-  if (isKafkaNonRetriable(error)) return new ProducerFatalError(topic, { cause: error });
+  if (kind === 'fatal') return new ProducerFatalError(topic, { cause: error });
   // A retriable error that still escaped the client's own retries: the delivery budget is spent.
   return new DeliveryTimeoutError(topic, deliveryTimeoutMs, { cause: error });
 }
