@@ -61,6 +61,13 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Tests should not wait 3 s for the first consumer group rebalance.
 group.initial.rebalance.delay.ms=0
+# The consumer group protocol (KIP-848) takes a member's session timeout and heartbeat interval
+# from the broker (45 s and 5 s by default); the tests kill members and wait for their session
+# to expire, as with the classic protocol's 6-10 s the tests set per member.
+group.consumer.session.timeout.ms=10000
+group.consumer.min.session.timeout.ms=6000
+group.consumer.heartbeat.interval.ms=1000
+group.consumer.min.heartbeat.interval.ms=500
 # After a kill -9 the controller keeps the dead incarnation registered until its session
 # expires (default 9 s) and the restarted broker cannot register before then. Controller and
 # broker share this one process, so short heartbeats cost nothing and make restarts ~6 s faster.

@@ -9,6 +9,11 @@ export type {
   TopicOptions,
 } from './options/reliable-kafka.options';
 export type { KafkaClientOptions } from './kafka/port/client-options';
+export type { KafkajsClientOptions } from './kafka/kafkajs/kafkajs-client-options';
+export type {
+  ConfluentClientOptions,
+  ConfluentConsumerOptions,
+} from './kafka/confluent/confluent-client-options';
 
 export { AtLeastOnceHandler } from './decorators/at-least-once-handler.decorator';
 export type { AtLeastOnceHandlerOptions } from './options/at-least-once-handler.options';

@@ -65,7 +65,8 @@ export class GroupConsumer {
     this.consumer = consumer;
     const listener: ConsumerListener = {
       eachBatch: (batch) => this.onBatch(batch),
-      assigned: (assignment, durationMs) => this.onAssigned(assignment, durationMs),
+      assigned: (assignment, durationMs, keptGoOn) =>
+        this.onAssigned(assignment, durationMs, keptGoOn === true),
       revoking: (partitions) => this.onRevoking(partitions),
       crashed: (error, restarting) => this.onCrash(error, restarting),
       stopped: () => (this.running = false),
@@ -227,14 +228,19 @@ export class GroupConsumer {
   }
 
   /** Partitions no longer assigned are forgotten; their new owner starts from the committed offset. */
-  private onAssigned(assignment: Assignment, durationMs: number | undefined): void {
+  private onAssigned(
+    assignment: Assignment,
+    durationMs: number | undefined,
+    keptGoOn: boolean,
+  ): void {
     this.running = true;
     for (const [key, state] of this.partitions) {
       if (!assignment[state.topic]?.includes(state.partition)) this.partitions.delete(key);
     }
-    // A kept partition restarts from its committed offset too: forget finished-but-uncommitted
-    // work. A pending back-off timer stays, so a paused partition is resumed.
-    for (const state of this.partitions.values()) state.resetProgress();
+    // After an eager rebalance a kept partition restarts from its committed offset too: forget
+    // finished-but-uncommitted work. A pending back-off timer stays, so a paused partition is
+    // resumed. After an incremental one, a kept partition goes on, its batch perhaps in hand.
+    if (!keptGoOn) for (const state of this.partitions.values()) state.resetProgress();
     this.events.emit('rebalanced', { groupId: this.groupId, assignment, durationMs });
     const took = durationMs === undefined ? '' : ` in ${durationMs} ms`;
     this.logger.log(`rebalanced${took}; assigned ${JSON.stringify(assignment)}`);

@@ -7,6 +7,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_DEDUP_TABLE } from '../reliable-kafka.consta
 import type { CommitStrategy, ReliableKafkaModuleOptions } from './reliable-kafka.options';
 import { type ResolvedProducerOptions, resolveProducerOptions } from './producer-settings';
 import { validateMetricsOptions } from './metrics.options';
+import { validateConfluentOptions } from '../kafka/confluent/confluent-options-validation';
 
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions extends ReliableKafkaModuleOptions {
@@ -50,6 +51,9 @@ export function resolveOptions(options: ReliableKafkaModuleOptions | undefined):
         );
       }
     }
+  }
+  if (options.client.library === 'confluent') {
+    validateConfluentOptions(options.client, options.consumer);
   }
   if (!options.consumer?.groupId || typeof options.consumer.groupId !== 'string') {
     throw new ReliableKafkaConfigurationError(

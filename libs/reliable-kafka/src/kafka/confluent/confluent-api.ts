@@ -33,6 +33,15 @@ export interface ConfluentKafkaJSConfig {
   maxInFlightRequests?: number;
   allowAutoTopicCreation?: boolean;
   timeout?: number;
+  // A consumer's:
+  groupId?: string;
+  autoCommit?: boolean;
+  fromBeginning?: boolean;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  rebalanceTimeout?: number;
+  maxBytesPerPartition?: number;
+  maxWaitTimeInMs?: number;
 }
 
 /**
@@ -66,6 +75,8 @@ export interface ConfluentProducer {
 
 export interface ConfluentKafka {
   producer(config?: ConfluentConfig): ConfluentProducer;
+  consumer(config: ConfluentConfig): ConfluentConsumer;
+  admin(config?: ConfluentConfig): ConfluentAdmin;
 }
 
 /** The package's `KafkaJS` namespace, as far as the adapter uses it. */
@@ -73,4 +84,89 @@ export interface ConfluentKafkaJS {
   Kafka: new (config: ConfluentConfig) => ConfluentKafka;
   /** librdkafka's error codes by name, as the errors' `code` carries them. */
   ErrorCodes: Readonly<Record<string, number>>;
+}
+
+/** A partition with an offset, as the consumer's and admin's calls take and give them. */
+export interface ConfluentTopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A partition as librdkafka's rebalance callback lists it; `offset` set only to start elsewhere. */
+export interface ConfluentTopicPartition {
+  topic: string;
+  partition: number;
+  offset?: number;
+}
+
+/** What `eachBatch` is given: one partition's records, assembled from the client's cache. */
+export interface ConfluentEachBatchPayload {
+  batch: {
+    topic: string;
+    partition: number;
+    /** '-1001' when the client does not know it yet. */
+    highWatermark: string;
+    messages: ConfluentKafkaMessage[];
+  };
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  /** Pauses the batch's partition; returns the function that resumes it. */
+  pause(): () => void;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+export interface ConfluentKafkaMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  offset: string;
+  /** A header sent more than once comes as an array of its values. */
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/** librdkafka's rebalance callback, beside `kafkaJS` in a consumer's config; awaited. */
+export type ConfluentRebalanceCallback = (
+  event: { code: number; message: string },
+  assignment: ConfluentTopicPartition[],
+) => Promise<ConfluentTopicPartition[] | void>;
+
+export interface ConfluentConsumer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(subscription: { topics: string[] }): Promise<void>;
+  run(config: {
+    eachBatch(payload: ConfluentEachBatchPayload): Promise<void>;
+    eachBatchAutoResolve: boolean;
+    partitionsConsumedConcurrently: number;
+  }): Promise<void>;
+  commitOffsets(offsets: ConfluentTopicPartitionOffset[]): Promise<void>;
+  committed(
+    partitions: { topic: string; partition: number }[],
+    timeoutMs?: number,
+  ): Promise<ConfluentTopicPartitionOffset[]>;
+  pause(topics: { topic: string; partitions: number[] }[]): (() => void) | undefined;
+  resume(topics: { topic: string; partitions: number[] }[]): void;
+  /** 'EAGER' (every partition revoked, then all assigned) or 'COOPERATIVE' (incremental). */
+  rebalanceProtocol(): string;
+}
+
+export interface ConfluentAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(options?: { timeout?: number }): Promise<string[]>;
+  createTopics(options: {
+    topics: { topic: string; numPartitions: number; replicationFactor: number }[];
+    timeout?: number;
+  }): Promise<boolean>;
+  fetchTopicMetadata(options: {
+    topics: string[];
+    timeout?: number;
+  }): Promise<{ name: string; partitions: { partitionId: number; leader: number }[] }[]>;
+  fetchOffsets(options: {
+    groupId: string;
+    topics: string[];
+    timeout?: number;
+  }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }

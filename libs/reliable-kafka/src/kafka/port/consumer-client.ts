@@ -78,11 +78,13 @@ export interface ConsumerListener {
   /** One batch of one partition; batches of different partitions may run at the same time. */
   eachBatch(batch: PartitionBatch): Promise<void>;
   /**
-   * The group has (re)assigned partitions: `assignment` is everything this member owns now. The
-   * library reads each of them again from its committed offset (what finished uncommitted is
-   * forgotten), so the client must fetch kept partitions from there too, as an eager rebalance does.
+   * The group has (re)assigned partitions: `assignment` is everything this member owns now.
+   * Without `keptGoOn` (an eager rebalance), the library reads each of them again from its
+   * committed offset (what finished uncommitted is forgotten), so the client must fetch kept
+   * partitions from there too. With `keptGoOn` (an incremental rebalance), the partitions this
+   * member kept go on where they are, their progress kept; only new ones start from the commit.
    */
-  assigned(assignment: Assignment, durationMs?: number): void;
+  assigned(assignment: Assignment, durationMs?: number, keptGoOn?: boolean): void;
   /**
    * These partitions are about to be taken away: the last moment to commit what has finished.
    * Called by clients that say so before a rebalance; others only report the next assignment.
