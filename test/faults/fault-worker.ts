@@ -28,6 +28,7 @@ import {
 } from '@reliable-kafka/nestjs';
 import { applyCredit } from '../support/ledger/credit';
 import { commitBeforeProcess } from './commit-before-process';
+import { groupTimings, testClientOptions } from '../support/test-client';
 import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
 
 export interface FaultWorkerConfig {
@@ -158,15 +159,15 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       ReliableKafkaModule.forRoot({
-        client: {
-          brokers: config.brokers,
-          clientId: `fault-worker-${process.pid}`,
+        client: testClientOptions(config.brokers, `fault-worker-${process.pid}`, {
           retry: { retries: 10, maxRetryTime: 5_000 },
-        },
+        }),
         consumer: {
           groupId: config.groupId,
-          heartbeatInterval: config.heartbeatInterval ?? 500,
-          sessionTimeout: config.sessionTimeout ?? 6_000,
+          ...groupTimings({
+            heartbeatInterval: config.heartbeatInterval ?? 500,
+            sessionTimeout: config.sessionTimeout ?? 6_000,
+          }),
           rebalanceTimeout: 20_000,
           maxBytesPerPartition: 64 * 1024,
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 4,

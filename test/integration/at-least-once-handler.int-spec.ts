@@ -7,6 +7,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
+import { testClientLibrary } from '../support/test-client';
 import { IsInt, IsPositive, IsString } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import {
@@ -236,7 +237,11 @@ describe.each(availableDatabaseKinds())(
 
       const [dead] = await readAll(`${topic}.dlq`, 1);
       expect(Buffer.compare(dead.value as Buffer, poison)).toBe(0);
-      expect(dead.headers['__proto__']).toBe('kept');
+      // Confluent's KafkaJS-style consumer assigns header names to a plain object, so a header
+      // named __proto__ is lost on read, before the library sees the record (docs/clients.md).
+      expect(dead.headers['__proto__']).toBe(
+        testClientLibrary() === 'confluent' ? undefined : 'kept',
+      );
       expect(dead.headers[DeadLetterHeaders.errorClass]).toBe('PayloadDecodeError');
       expect(dead.headers[DeadLetterHeaders.errorCode]).toBe('RK_PAYLOAD_DECODE');
     });

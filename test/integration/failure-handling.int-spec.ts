@@ -20,6 +20,12 @@ import {
 } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { useLedgerApp } from '../support/ledger/ledger-app';
+import { testClientLibrary } from '../support/test-client';
+import type {
+  ConfluentConfig,
+  ConfluentKafka,
+} from '../../libs/reliable-kafka/src/kafka/confluent/confluent-api';
+import { loadConfluentKafkaJS } from '../../libs/reliable-kafka/src/kafka/confluent/confluent-package';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
 
 class InsufficientFunds extends Error {}
@@ -252,23 +258,8 @@ describe('failure handling (postgres, real broker)', () => {
     await createTopic(topic);
     const appTopic = uniqueName('notices');
     await createTopic(appTopic);
-    // Watch what reaches kafkajs: the settings of every producer and the acks of every send.
-    const producers: ProducerConfig[] = [];
-    const sends: Array<{ topic: string; acks?: number }> = [];
-    const createProducer = Kafka.prototype.producer;
-    const spy = jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (
-      this: Kafka,
-      config?: ProducerConfig,
-    ): Producer {
-      const producer = createProducer.call(this, config);
-      producers.push(config ?? {});
-      const send = producer.send.bind(producer);
-      producer.send = (record) => {
-        sends.push({ topic: record.topic, acks: record.acks });
-        return send(record);
-      };
-      return producer;
-    });
+    // Watch what reaches the client: the settings of every producer and the acks of every send.
+    const { producers, sends, restore } = watchProducers();
 
     @Injectable()
     class Poisoned {
@@ -285,7 +276,7 @@ describe('failure handling (postgres, real broker)', () => {
       await produce(topic, [{ key: 'k', value: Buffer.from('not json {') }]);
       await eventually(() => app.get(DeliveryStats).get().deadLettered === 1, 'dead-lettered');
     } finally {
-      spy.mockRestore();
+      restore();
     }
 
     // The app's own record went out as it asked (so the watch sees real settings)...
@@ -303,3 +294,50 @@ describe('failure handling (postgres, real broker)', () => {
     expect(await readAll(`${topic}.dlq`, 1)).toHaveLength(1);
   });
 });
+
+interface WatchedProducers {
+  producers: Array<{ acks?: number; idempotent?: boolean; maxInFlightRequests?: number }>;
+  /** kafkajs takes acks per send; Confluent's client per producer (the send then has none). */
+  sends: Array<{ topic: string; acks?: number }>;
+  restore(): void;
+}
+
+/** The settings of every producer the client creates, and every send, on this run's client. */
+function watchProducers(): WatchedProducers {
+  const producers: WatchedProducers['producers'] = [];
+  const sends: WatchedProducers['sends'] = [];
+  if (testClientLibrary() === 'confluent') {
+    const kafkaClass = loadConfluentKafkaJS().Kafka.prototype as ConfluentKafka;
+    const createProducer = kafkaClass.producer;
+    const spy = jest.spyOn(kafkaClass, 'producer').mockImplementation(function (
+      this: ConfluentKafka,
+      config?: ConfluentConfig,
+    ) {
+      const producer = createProducer.call(this, config);
+      const { acks, idempotent, maxInFlightRequests } = config?.kafkaJS ?? {};
+      producers.push({ acks, idempotent, maxInFlightRequests });
+      const send = producer.send.bind(producer);
+      producer.send = (record) => {
+        sends.push({ topic: record.topic, acks });
+        return send(record);
+      };
+      return producer;
+    });
+    return { producers, sends, restore: () => spy.mockRestore() };
+  }
+  const createProducer = Kafka.prototype.producer;
+  const spy = jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (
+    this: Kafka,
+    config?: ProducerConfig,
+  ): Producer {
+    const producer = createProducer.call(this, config);
+    producers.push(config ?? {});
+    const send = producer.send.bind(producer);
+    producer.send = (record) => {
+      sends.push({ topic: record.topic, acks: record.acks });
+      return send(record);
+    };
+    return producer;
+  });
+  return { producers, sends, restore: () => spy.mockRestore() };
+}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { testClientLibrary } from '../support/test-client';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -187,29 +188,35 @@ describe('observability: OpenTelemetry spans (postgres, real broker, in-memory e
       return { key: 'k', value: JSON.stringify({ i }), headers };
     });
     await produce(topic, messages);
-    let handlerSpanParent: string | undefined;
+    const handlerSpanParents: (string | undefined)[] = [];
 
     @Injectable()
     class Credits {
       @AtLeastOnceBatchHandler({ topics: topic, maxRecords: 10 })
       async apply(@Payload() items: { i: number }[], @Ctx() batch: ReliableKafkaBatchContext) {
         expect(batch.records).toHaveLength(items.length);
-        handlerSpanParent = trace.getActiveSpan()?.spanContext().spanId;
+        handlerSpanParents.push(trace.getActiveSpan()?.spanContext().spanId);
       }
     }
 
     const app = await ledger.start({ providers: [Credits] });
     await eventually(() => app.get(DeliveryStats).get().processed === 5, 'five processed');
+    // kafkajs fetches the five as one batch; Confluent's client assembles its first batches of a
+    // partition small (1, 1, then up to its batch size), so the five may come in several calls.
     const consumerSpans = spansOf(topic).filter((s) => s.kind === SpanKind.CONSUMER);
-    expect(consumerSpans).toHaveLength(1);
-    const [span] = consumerSpans;
-    expect(span.attributes).toMatchObject({
-      'messaging.batch.message_count': 5,
-      'reliable_kafka.duplicate_count': 0,
-    });
-    expect(span.links.map((l) => l.context.spanId).sort()).toEqual(
+    if (testClientLibrary() === 'kafkajs') expect(consumerSpans).toHaveLength(1);
+    const counted = consumerSpans.map((span) => span.attributes['messaging.batch.message_count']);
+    expect(counted.reduce((sum: number, n) => sum + Number(n), 0)).toBe(5);
+    for (const span of consumerSpans) {
+      expect(span.attributes).toMatchObject({ 'reliable_kafka.duplicate_count': 0 });
+      expect(span.links).toHaveLength(Number(span.attributes['messaging.batch.message_count']));
+    }
+    // Each call links the producer span of each of its records: together, every record's once.
+    expect(consumerSpans.flatMap((span) => span.links.map((l) => l.context.spanId)).sort()).toEqual(
       producerSpans.map((p) => p.spanContext().spanId).sort(),
     );
-    expect(handlerSpanParent).toBe(span.spanContext().spanId);
+    expect(handlerSpanParents.sort()).toEqual(
+      consumerSpans.map((span) => span.spanContext().spanId).sort(),
+    );
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '../../libs/reliable-kafka/src';
 import type { TestDatabase } from './db/test-database';
 import { brokers, uniqueName } from './kafka';
+import { groupTimings, testClientOptions } from './test-client';
 
 export interface TestAppOptions {
   db: TestDatabase;
@@ -30,11 +31,10 @@ export function testAppModule(opts: TestAppOptions): Type {
     imports: [
       ...(opts.imports ?? []),
       ReliableKafkaModule.forRoot({
-        client: { brokers: opts.brokers ?? brokers(), clientId: uniqueName('app') },
+        client: testClientOptions(opts.brokers ?? brokers(), uniqueName('app')),
         consumer: {
           groupId: opts.groupId ?? uniqueName('group'),
-          heartbeatInterval: 500,
-          sessionTimeout: 10_000,
+          ...groupTimings({ heartbeatInterval: 500, sessionTimeout: 10_000 }),
         },
         dataSource: opts.db.dataSource,
         dedup: { createTable: true },

@@ -21,6 +21,7 @@ import {
 } from '@reliable-kafka/nestjs';
 import { applyCredit, type Credit } from '../../support/ledger/credit';
 import { LEDGER_ENTITIES } from '../../support/ledger/ledger.entities';
+import { groupTimings, testClientOptions } from '../../support/test-client';
 
 export interface WorkerConfig {
   brokers: string[];
@@ -76,11 +77,10 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       ReliableKafkaModule.forRoot({
-        client: { brokers: config.brokers, clientId: `worker-${process.pid}` },
+        client: testClientOptions(config.brokers, `worker-${process.pid}`),
         consumer: {
           groupId: config.groupId,
-          heartbeatInterval: 500,
-          sessionTimeout: 10_000,
+          ...groupTimings({ heartbeatInterval: 500, sessionTimeout: 10_000 }),
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
         },
         dataSource,

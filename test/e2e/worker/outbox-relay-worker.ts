@@ -9,6 +9,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ReliableKafkaEvents, ReliableKafkaModule } from '@reliable-kafka/nestjs';
+import { testClientOptions } from '../../support/test-client';
 
 export interface OutboxRelayWorkerConfig {
   brokers: string[];
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       ReliableKafkaModule.forRoot({
-        client: { brokers: config.brokers, clientId: `relay-${process.pid}` },
+        client: testClientOptions(config.brokers, `relay-${process.pid}`),
         consumer: { groupId: `relay-${process.pid}` },
         dataSource,
         producer: { outbox: { enabled: true, pollIntervalMs: 100, batchSize: config.batchSize } },
