@@ -248,6 +248,7 @@ export class GroupConsumer {
 
   /** Partitions about to go commit what has finished, so their new owner redelivers less. */
   private async onRevoking(partitions: Assignment): Promise<void> {
+    this.events.emit('revoking', { groupId: this.groupId, partitions });
     const going = [...this.partitions.values()].filter((state) =>
       partitions[state.topic]?.includes(state.partition),
     );

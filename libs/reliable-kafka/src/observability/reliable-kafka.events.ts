@@ -34,6 +34,11 @@ export interface ReliableKafkaEventMap {
   committed: [
     { groupId: string; topic: string; partition: number; offset: string; latencyMs: number },
   ];
+  /**
+   * These partitions are about to be taken from this member; what finished on them is committed
+   * first. Only clients that say so before a rebalance emit it (Confluent's; kafkajs does not).
+   */
+  revoking: [{ groupId: string; partitions: Record<string, number[]> }];
   /** The group's partitions were (re)assigned. */
   rebalanced: [{ groupId: string; assignment: Record<string, number[]>; durationMs?: number }];
   /** ReliableProducer: records were acknowledged by every in-sync replica. */
