@@ -11,6 +11,7 @@ import {
 } from './db/ensure-databases';
 import { mariadbSkipNote } from './db/mariadb-requirement';
 import { dropStaleTestDatabases } from './db/test-database';
+import { requireConfluentClient } from './test-client';
 
 /**
  * Once per test run: a real Kafka broker (reused when KAFKA_BROKERS names one, else started and
@@ -22,12 +23,14 @@ import { dropStaleTestDatabases } from './db/test-database';
 export default async function globalSetup(): Promise<void> {
   if (process.env.RK_TEST_SERVICES_READY) return;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  // Before anything starts: a bad KAFKA_VERSION fails the run with the versions known to work.
+  // Before anything starts: a bad KAFKA_VERSION fails the run with the versions known to work,
+  // and a missing Confluent client (every run has suites on it) with the way to install it.
   const kafka = kafkaVersionSetting(undefined);
+  console.log(`\n[test services] Kafka client of this run: ${requireConfluentClient()}`);
 
   // Databases first: on CI a missing MariaDB fails the run before the broker is started.
   const databases = await ensureDatabases();
-  console.log(`\n[test services] ${describeDatabases()}`);
+  console.log(`[test services] ${describeDatabases()}`);
   const skipped = mariadbSkipNote(databases.mariadb !== null, mariadbUnavailableReason(databases));
   if (skipped) console.log(`[test services] ${skipped}`);
   if (process.env.KAFKA_BROKERS) {

@@ -1,5 +1,6 @@
 import type { KafkaConfig } from 'kafkajs';
 import type { KafkaClientOptions } from '@reliable-kafka/nestjs';
+import { loadConfluentKafkaJS } from '../../libs/reliable-kafka/src/kafka/confluent/confluent-package';
 
 /**
  * The Kafka client library the tests' apps and workers run on: `RK_TEST_CLIENT` (kafkajs or
@@ -64,4 +65,22 @@ export function groupTimings(timings: { sessionTimeout: number; heartbeatInterva
   heartbeatInterval?: number;
 } {
   return testClientLibrary() === 'confluent' && testGroupProtocol() === 'consumer' ? {} : timings;
+}
+
+/**
+ * Every run has suites on Confluent's client (an optional dependency, so `npm ci` may have left it
+ * out): without it the run fails at once, saying how to install it, rather than suite by suite.
+ * Returns the label of the run's client.
+ */
+export function requireConfluentClient(): string {
+  try {
+    loadConfluentKafkaJS();
+  } catch (error) {
+    throw new Error(
+      `the integration and end-to-end tests need @confluentinc/kafka-javascript, which did not load ` +
+        `(${(error as Error).message}). With internet, \`npm ci\` downloads it; offline, build it: ` +
+        '`tools/confluent/install-build-deps.sh && CKJS_LINKING=dynamic npm ci` (docs/clients.md)',
+    );
+  }
+  return testClientLabel();
 }
