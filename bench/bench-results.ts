@@ -63,6 +63,8 @@ export interface BenchResults {
     kafka: string;
     postgres: string;
     kafkajs: string;
+    /** @confluentinc/kafka-javascript and its librdkafka, or 'not installed'. */
+    confluent?: string;
     os: string;
     /** `os.loadavg()` (1, 5, 15 min) when the run started and when it ended: the machine is shared. */
     loadAverage: { start: number[]; end: number[] };

@@ -33,12 +33,15 @@ import {
   type CommitStrategy,
   type ProcessingOptions,
 } from '@reliable-kafka/nestjs';
-import type { ContenderKind } from './contenders';
+import { ConfluentLogLevel } from '@reliable-kafka/nestjs/kafka/confluent/confluent-api';
+import { loadConfluentKafkaJS } from '@reliable-kafka/nestjs/kafka/confluent/confluent-package';
+import type { BenchClient, ContenderKind } from './contenders';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 export interface ChildConfig {
   kind: ContenderKind;
+  client: BenchClient;
   brokers: string[];
   topic: string;
   groupId: string;
@@ -239,6 +242,41 @@ async function startRawKafkajs(config: ChildConfig, meter: Meter): Promise<() =>
   };
 }
 
+/** (a-ck): Confluent's KafkaJS-style consumer, eachBatch with nothing in it. */
+async function startRawConfluent(config: ChildConfig, meter: Meter): Promise<() => Promise<void>> {
+  // The library's loader: a clear error when the optional package is not installed.
+  const { Kafka } = loadConfluentKafkaJS();
+  const kafka = new Kafka({
+    kafkaJS: {
+      clientId: `bench-${config.kind}`,
+      brokers: config.brokers,
+      logLevel: ConfluentLogLevel.ERROR,
+    },
+  });
+  const consumer = kafka.consumer({
+    kafkaJS: {
+      groupId: config.groupId,
+      fromBeginning: true,
+      autoCommit: true,
+      maxWaitTimeInMs: 500,
+    },
+    'js.consumer.max.batch.size': config.batchHandlerRecords ?? 32,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [config.topic] });
+  await consumer.run({
+    // The package's default: each batch's offsets are stored once it returns, then auto-committed.
+    eachBatchAutoResolve: true,
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages)
+        meter.done(header(m.headers, 'bench-phase'), Number(header(m.headers, 'bench-ts')), now);
+    },
+  });
+  return () => consumer.disconnect();
+}
+
 /** (c): the @nestjs/microservices Kafka transport, an @EventPattern handler. */
 async function startNestTransport(config: ChildConfig, meter: Meter): Promise<() => Promise<void>> {
   const ds = await openDataSource(config);
@@ -310,11 +348,14 @@ async function startLibrary(config: ChildConfig, meter: Meter): Promise<() => Pr
   @Module({
     imports: [
       ReliableKafkaModule.forRoot({
-        client: {
-          brokers: config.brokers,
-          clientId: `bench-${config.kind}`,
-          logLevel: logLevel.ERROR,
-        },
+        client:
+          config.client === 'confluent'
+            ? { library: 'confluent', brokers: config.brokers, clientId: `bench-${config.kind}` }
+            : {
+                brokers: config.brokers,
+                clientId: `bench-${config.kind}`,
+                logLevel: logLevel.ERROR,
+              },
         consumer: {
           groupId: config.groupId,
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
@@ -356,9 +397,11 @@ async function main(): Promise<void> {
   const stop =
     config.kind === 'a-kafkajs-noop' || config.kind === 'b-kafkajs-typeorm'
       ? await startRawKafkajs(config, meter)
-      : config.kind === 'c-nest-transport'
-        ? await startNestTransport(config, meter)
-        : await startLibrary(config, meter);
+      : config.kind === 'a-confluent-noop'
+        ? await startRawConfluent(config, meter)
+        : config.kind === 'c-nest-transport'
+          ? await startNestTransport(config, meter)
+          : await startLibrary(config, meter);
 
   meter.rssAtReady = process.memoryUsage.rss();
   let stopping = false;

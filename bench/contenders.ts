@@ -2,6 +2,7 @@ import type { CommitStrategy, ProcessingOptions } from '@reliable-kafka/nestjs';
 
 export type ContenderKind =
   | 'a-kafkajs-noop'
+  | 'a-confluent-noop'
   | 'b-kafkajs-typeorm'
   | 'c-nest-transport'
   | 'd-lib-sequential'
@@ -9,10 +10,15 @@ export type ContenderKind =
   | 'f-lib-key-concurrency'
   | 'g-lib-batch-handler';
 
+/** The Kafka client a contender consumes with. */
+export type BenchClient = 'kafkajs' | 'confluent';
+
 export interface Contender {
   /** Short id used in tables and file names. */
   id: string;
   kind: ContenderKind;
+  /** Unset: kafkajs. */
+  client?: BenchClient;
   label: string;
   /** Does it write to the database (and so get balances checked)? */
   writes: boolean;
@@ -57,6 +63,30 @@ export function mainContenders(s: ContenderSettings): Contender[] {
       dedup: false,
     },
     ...libraryContenders(s),
+    ...confluentContenders(s),
+  ];
+}
+
+/**
+ * The same work on Confluent's client (`-ck`): its raw eachBatch no-op, the library sequential and
+ * the library's batch handler. The raw no-op is given the batch size the library asks the client
+ * for in (g-ck) (`js.consumer.max.batch.size`), so that the two differ only by the library's work.
+ */
+export function confluentContenders(s: ContenderSettings): Contender[] {
+  const library = libraryContenders(s);
+  const of = (id: string) => library.find((c) => c.id === id)!;
+  return [
+    {
+      id: 'a-ck',
+      kind: 'a-confluent-noop',
+      client: 'confluent',
+      label: `Confluent eachBatch no-op, auto-commit (batches of ${s.batchHandlerRecords})`,
+      writes: false,
+      dedup: false,
+      batchHandlerRecords: s.batchHandlerRecords,
+    },
+    { ...of('d'), id: 'd-ck', client: 'confluent', label: `${of('d').label}, Confluent client` },
+    { ...of('g'), id: 'g-ck', client: 'confluent', label: `${of('g').label}, Confluent client` },
   ];
 }
 
@@ -107,7 +137,7 @@ export function libraryContenders(s: ContenderSettings, suffix = ''): Contender[
  */
 export function concurrentPartitionContenders(s: ContenderSettings, pcc: number): Contender[] {
   return mainContenders(s)
-    .filter((c) => ['a', 'c', 'e', 'g'].includes(c.id))
+    .filter((c) => ['a', 'c', 'e', 'g', 'a-ck', 'g-ck'].includes(c.id))
     .map((c) => ({
       ...c,
       id: `${c.id}-pcc`,

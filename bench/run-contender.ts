@@ -92,6 +92,7 @@ export async function runContender(
     child = Child.start(
       {
         kind: contender.kind,
+        client: contender.client ?? 'kafkajs',
         brokers,
         topic,
         groupId,

@@ -50,6 +50,21 @@ function buildChild(): void {
   );
 }
 
+/** Confluent's client and its librdkafka, or why it is not there (an optional dependency). */
+function confluentVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { librdkafkaVersion } = require('@confluentinc/kafka-javascript') as {
+      librdkafkaVersion: string;
+    };
+    const pkg = path.join(ROOT, 'node_modules/@confluentinc/kafka-javascript/package.json');
+    const { version } = JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string };
+    return `${version} (librdkafka ${librdkafkaVersion})`;
+  } catch {
+    return 'not installed';
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const settings = {
@@ -119,6 +134,7 @@ async function main(): Promise<void> {
         version: string;
       }
     ).version,
+    confluent: confluentVersion(),
     os: `${os.type()} ${os.release()}`,
     loadAverage: { start: loadAtStart, end: [] as number[] },
   };

@@ -86,6 +86,38 @@ export function evaluateTargets(
       `, every contender with ${opts.concurrentPcc} partitions at once`,
       '',
     );
+  // Confluent's client fetches in the background (librdkafka's threads), so the batch handler
+  // should come near the raw client even one partition at a time; and the library on it should be
+  // at least as fast as on kafkajs.
+  const judgeConfluent = (rows: ContenderResult[], suffix: string, scenario: string) => {
+    const r = (x: string, y: string) => ratio(speed(rows, x + suffix), speed(rows, y + suffix));
+    const ids = (x: string, y: string) => `(${x}${suffix}/${y}${suffix})`;
+    judge(
+      `batch handler on Confluent >= 60% of raw Confluent no-op${scenario} ${ids('g-ck', 'a-ck')}`,
+      r('g-ck', 'a-ck'),
+      0.6,
+      percent,
+      { id: `g-ck${suffix}` },
+    );
+    if (!suffix)
+      judge(
+        `sequential on Confluent >= sequential on kafkajs${scenario} ${ids('d-ck', 'd')}`,
+        r('d-ck', 'd'),
+        1,
+        times,
+        { id: 'd-ck' },
+      );
+    judge(
+      `batch handler on Confluent >= batch handler on kafkajs${scenario} ${ids('g-ck', 'g')}`,
+      r('g-ck', 'g'),
+      1,
+      times,
+      { id: `g-ck${suffix}` },
+    );
+  };
+  judgeConfluent(main, '', ', one partition at a time');
+  if (concurrent.length)
+    judgeConfluent(concurrent, '-pcc', `, ${opts.concurrentPcc} partitions at once`);
   // The same transactions straight from pg, as many connections as key concurrency uses against one.
   const oneTx = (connections: number) =>
     ceiling.find(
