@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** Contenders to profile whatever the targets say (`--profile d,f1`). */
   profileIds: string[];
   doc: boolean;
+  /** librdkafka properties for the Confluent contenders (`--librdkafka queued.max.messages.kbytes=16384`). */
+  librdkafka: Record<string, string>;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -78,6 +80,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     'ceiling-seconds',
     'only',
     'profile',
+    'librdkafka',
   ]);
   for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
   for (const name of flags)
@@ -119,5 +122,17 @@ export function parseArgs(argv: string[]): BenchOptions {
       .map((s) => s.trim())
       .filter(Boolean),
     doc: !flags.has('no-doc'),
+    librdkafka: librdkafkaProperties(args.get('librdkafka')),
   };
+}
+
+/** `name=value,name=value` into properties; a malformed entry fails, naming it. */
+function librdkafkaProperties(list: string | undefined): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const entry of (list ?? '').split(',').filter(Boolean)) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`--librdkafka takes name=value,...; got "${entry}"`);
+    properties[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  return properties;
 }

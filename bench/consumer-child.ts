@@ -42,6 +42,8 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 export interface ChildConfig {
   kind: ContenderKind;
   client: BenchClient;
+  /** librdkafka properties of a Confluent contender (the run's `--librdkafka`). */
+  librdkafka: Record<string, string>;
   brokers: string[];
   topic: string;
   groupId: string;
@@ -261,6 +263,7 @@ async function startRawConfluent(config: ChildConfig, meter: Meter): Promise<() 
       maxWaitTimeInMs: 500,
     },
     'js.consumer.max.batch.size': config.batchHandlerRecords ?? 32,
+    ...config.librdkafka,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [config.topic] });
@@ -350,7 +353,12 @@ async function startLibrary(config: ChildConfig, meter: Meter): Promise<() => Pr
       ReliableKafkaModule.forRoot({
         client:
           config.client === 'confluent'
-            ? { library: 'confluent', brokers: config.brokers, clientId: `bench-${config.kind}` }
+            ? {
+                library: 'confluent',
+                brokers: config.brokers,
+                clientId: `bench-${config.kind}`,
+                librdkafka: config.librdkafka,
+              }
             : {
                 brokers: config.brokers,
                 clientId: `bench-${config.kind}`,

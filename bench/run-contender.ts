@@ -93,6 +93,7 @@ export async function runContender(
       {
         kind: contender.kind,
         client: contender.client ?? 'kafkajs',
+        librdkafka: opts.librdkafka,
         brokers,
         topic,
         groupId,
