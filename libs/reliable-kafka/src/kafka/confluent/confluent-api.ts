@@ -142,14 +142,29 @@ export interface ConfluentConsumer {
     partitionsConsumedConcurrently: number;
   }): Promise<void>;
   commitOffsets(offsets: ConfluentTopicPartitionOffset[]): Promise<void>;
+  /** A committed offset of 0 comes as null (the package's conversion), none as a negative one. */
   committed(
     partitions: { topic: string; partition: number }[],
     timeoutMs?: number,
-  ): Promise<ConfluentTopicPartitionOffset[]>;
+  ): Promise<{ topic: string; partition: number; offset: string | null }[]>;
   pause(topics: { topic: string; partitions: number[] }[]): (() => void) | undefined;
   resume(topics: { topic: string; partitions: number[] }[]): void;
   /** 'EAGER' (every partition revoked, then all assigned) or 'COOPERATIVE' (incremental). */
   rebalanceProtocol(): string;
+  /** The binding's consumer under the KafkaJS-style layer; set once connected. */
+  _getInternalClient(): ConfluentInternalConsumer | undefined;
+}
+
+/** The binding's consumer: librdkafka's errors, the fatal ones among them, come as events. */
+export interface ConfluentInternalConsumer {
+  on(event: 'event.error', listener: (error: ConfluentClientError) => void): unknown;
+}
+
+/** A librdkafka error as the binding gives it. */
+export interface ConfluentClientError extends Error {
+  code?: number;
+  /** The client cannot go on (a fenced static member, a fatal consumer-protocol error). */
+  isFatal?: boolean;
 }
 
 export interface ConfluentAdmin {

@@ -8,7 +8,9 @@ import type {
   Subscription,
   TopicPartitionOffset,
 } from '../port/consumer-client';
+import { Logger } from '@nestjs/common';
 import type {
+  ConfluentClientError,
   ConfluentConsumer,
   ConfluentEachBatchPayload,
   ConfluentKafka,
@@ -20,11 +22,12 @@ import { LibrdkafkaErrorCode } from './confluent-errors';
 /** The client assembles batches itself from its cache; this many records at most (its default: 32). */
 const MIN_BATCH_RECORDS = 32;
 
-/** librdkafka's logical offset for "the partition's first record". */
-const OFFSET_BEGINNING = -2;
+/** librdkafka's logical offset for "the partition's end". */
+const OFFSET_END = -1;
 
-/** How long the rebalance callback waits for the committed offsets of a fromBeginning topic. */
-const COMMITTED_LOOKUP_TIMEOUT_MS = 10_000;
+/** How long each lookup of committed offsets in the rebalance callback may take. */
+const COMMITTED_LOOKUP_TIMEOUT_MS = 5_000;
+const COMMITTED_LOOKUP_ATTEMPTS = 3;
 
 /**
  * A Confluent (librdkafka) consumer in one group, through the package's KafkaJS-style API.
@@ -34,14 +37,18 @@ const COMMITTED_LOOKUP_TIMEOUT_MS = 10_000;
  *   record not resolved, so it is fetched again, as the port asks.
  * - Assignments come through librdkafka's rebalance callback, which the package awaits: a revoke
  *   is told to the listener (`revoking`) while the partitions are still owned, so what finished is
- *   committed first. The classic protocol is eager (every partition revoked, then all assigned);
- *   the consumer protocol (KIP-848) is incremental: only the partitions that move are revoked,
- *   the others go on where they are.
+ *   committed first, and a batch in hand of a revoked partition turns inactive. The classic
+ *   protocol is eager (every partition revoked, then all assigned); the consumer protocol
+ *   (KIP-848) is incremental: only the partitions that move are revoked, the others go on.
+ * - A pause outlives a rebalance in librdkafka (a partition paused, revoked and assigned back is
+ *   still paused), so a pause's resume is always carried out, owned or not, unless a newer
+ *   pause of the partition has taken its place.
  * - `heartbeat()` does nothing: librdkafka heartbeats on its own thread.
  * - There is no `stop()` in the package: this one pauses every partition and waits for the
  *   batches in hand, so the member stays in the group until `disconnect()`.
- * - The client reconnects by itself and never crashes in the kafkajs sense: `crashed` is not
- *   called. librdkafka's errors go to the log.
+ * - The client reconnects by itself; only a fatal error (a static member fenced by another with
+ *   its `group.instance.id`, a fatal consumer-protocol error) leaves it unusable, and that is
+ *   told as `crashed` (not restarting). Other errors go to the log.
  */
 export class ConfluentConsumerClient implements ConsumerClient {
   private consumer?: ConfluentConsumer;
@@ -52,6 +59,12 @@ export class ConfluentConsumerClient implements ConsumerClient {
   private mixedStarts = false;
   private batchesInHand = 0;
   private stopping = false;
+  /** The latest pause of each partition: an older pause's resume is not carried out. */
+  private readonly pauses = new Map<string, number>();
+  private pauseCount = 0;
+  /** When the last eager revocation began: the length of this member's stop. */
+  private revokedAt?: number;
+  private readonly logger = new Logger('ConfluentConsumerClient');
 
   constructor(
     private readonly kafka: ConfluentKafka,
@@ -68,14 +81,17 @@ export class ConfluentConsumerClient implements ConsumerClient {
     }
     this.mixedStarts =
       this.fromBeginning.size > 0 && this.fromBeginning.size < subscriptions.length;
+    this.pauses.clear();
+    this.revokedAt = undefined;
     const classic = (this.options.groupProtocol ?? 'classic') === 'classic';
     const consumer = this.kafka.consumer({
       kafkaJS: {
         groupId: this.groupId,
         autoCommit: false,
-        // Where a partition without a committed offset starts; a topic that differs from the
-        // rest is started at its first record in the rebalance callback (startingOffsets).
-        fromBeginning: subscriptions.every((s) => s.fromBeginning),
+        // Where a partition without a committed offset (or with one out of range) starts. With
+        // any topic from the beginning, all are: never a record skipped. A topic meant to start
+        // at its end is moved there in the rebalance callback (startingOffsets).
+        fromBeginning: this.fromBeginning.size > 0,
         allowAutoTopicCreation: false,
         rebalanceTimeout: this.settings.rebalanceTimeoutMs,
         maxBytesPerPartition: this.settings.maxBytesPerPartition,
@@ -96,6 +112,7 @@ export class ConfluentConsumerClient implements ConsumerClient {
     });
     this.consumer = consumer;
     await consumer.connect();
+    consumer._getInternalClient()?.on('event.error', (error) => this.onClientError(error));
     await consumer.subscribe({ topics: subscriptions.map((s) => s.topic) });
     await consumer.run({
       eachBatchAutoResolve: false,
@@ -153,14 +170,30 @@ export class ConfluentConsumerClient implements ConsumerClient {
       highWatermark:
         BigInt(highWatermark) >= 0n ? highWatermark : (BigInt(last?.offset ?? '0') + 1n).toString(),
       // Stale: pause() or seek() was called for the partition while its batch was in hand.
-      isActive: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+      // Revoked: the package does not mark that, and waits for the batch.
+      isActive: () =>
+        !this.stopping &&
+        payload.isRunning() &&
+        !payload.isStale() &&
+        this.owned.get(topic)?.has(partition) === true,
       resolveOffset: (offset) => payload.resolveOffset(offset),
       heartbeat: () => payload.heartbeat(),
       pause: () => {
+        const key = `${topic}\u0000${partition}`;
+        const pause = ++this.pauseCount;
+        this.pauses.set(key, pause);
         const resume = payload.pause();
         return () => {
-          // A partition revoked meanwhile is not this member's to resume; another consumes it.
-          if (this.owned.get(topic)?.has(partition)) resume?.();
+          if (this.pauses.get(key) !== pause) return;
+          this.pauses.delete(key);
+          try {
+            resume?.();
+          } catch (error) {
+            // Not connected any more: a new member starts unpaused.
+            this.logger.warn(
+              `resume of ${topic}[${partition}] failed: ${(error as Error).message}`,
+            );
+          }
         };
       },
     };
@@ -177,10 +210,14 @@ export class ConfluentConsumerClient implements ConsumerClient {
     const listener = this.listener!;
     const incremental = this.member().rebalanceProtocol() === 'COOPERATIVE';
     if (code === LibrdkafkaErrorCode.ERR__REVOKE_PARTITIONS) {
-      await listener.revoking(assignmentOf(partitions));
+      const startedAt = Date.now();
+      if (!incremental) this.revokedAt = startedAt;
+      // Dropped first, so that the batches in hand of these partitions stop at their next
+      // record; what finished is committed while they are still this member's.
       for (const { topic, partition } of partitions) this.owned.get(topic)?.delete(partition);
+      await listener.revoking(assignmentOf(partitions));
       // An incremental revoke may be all that happens: the member keeps the rest.
-      if (incremental) listener.assigned(this.assignment(), undefined, true);
+      if (incremental) listener.assigned(this.assignment(), Date.now() - startedAt, true);
       return;
     }
     if (code !== LibrdkafkaErrorCode.ERR__ASSIGN_PARTITIONS) return;
@@ -190,31 +227,62 @@ export class ConfluentConsumerClient implements ConsumerClient {
       if (!owned) this.owned.set(topic, (owned = new Set()));
       owned.add(partition);
     }
-    listener.assigned(this.assignment(), undefined, incremental);
+    // Eager: how long this member was stopped, from its revocation (none at the first join).
+    const durationMs =
+      !incremental && this.revokedAt !== undefined ? Date.now() - this.revokedAt : undefined;
+    this.revokedAt = undefined;
+    listener.assigned(this.assignment(), durationMs, incremental);
     return this.startingOffsets(partitions);
   }
 
   /**
-   * Partitions of a fromBeginning topic in a group whose other topics start at the end: those
-   * without a committed offset are assigned at their first record. Undefined: nothing to change.
+   * In a group whose topics start at different ends: partitions of a topic meant to start at its
+   * end, without a committed offset, are assigned at their end; the others are left to
+   * `auto.offset.reset`, their first record. A lookup that keeps failing leaves them at their
+   * first record: more is read, nothing is skipped. Undefined: nothing to change.
    */
   private async startingOffsets(
     partitions: ConfluentTopicPartition[],
   ): Promise<ConfluentTopicPartition[] | undefined> {
-    const early = partitions.filter(({ topic }) => this.fromBeginning.has(topic));
-    if (!this.mixedStarts || early.length === 0) return undefined;
-    const committed = await this.member().committed(
-      early.map(({ topic, partition }) => ({ topic, partition })),
-      COMMITTED_LOOKUP_TIMEOUT_MS,
-    );
+    const late = partitions.filter(({ topic }) => !this.fromBeginning.has(topic));
+    if (!this.mixedStarts || late.length === 0) return undefined;
+    const committed = await this.committedOffsets(late);
+    if (!committed) return undefined;
+    // The package gives a committed offset of 0 as null: only a negative offset is "none".
     const uncommitted = new Set(
-      committed.filter((c) => BigInt(c.offset) < 0n).map((c) => `${c.topic}:${c.partition}`),
+      committed
+        .filter((c) => c.offset !== null && c.offset !== undefined && Number(c.offset) < 0)
+        .map((c) => `${c.topic}:${c.partition}`),
     );
     return partitions.map(({ topic, partition }) =>
       uncommitted.has(`${topic}:${partition}`)
-        ? { topic, partition, offset: OFFSET_BEGINNING }
+        ? { topic, partition, offset: OFFSET_END }
         : { topic, partition },
     );
+  }
+
+  private async committedOffsets(partitions: ConfluentTopicPartition[]) {
+    const wanted = partitions.map(({ topic, partition }) => ({ topic, partition }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.member().committed(wanted, COMMITTED_LOOKUP_TIMEOUT_MS);
+      } catch (error) {
+        if (attempt < COMMITTED_LOOKUP_ATTEMPTS) continue;
+        this.logger.error(
+          `group ${this.groupId}: committed offsets not found (${(error as Error).message}); ` +
+            `partitions of ${[...new Set(wanted.map((p) => p.topic))].join(', ')} without a ` +
+            'commit start at their first record, not their end',
+        );
+        return undefined;
+      }
+    }
+  }
+
+  /** A fatal error leaves the client unusable: the member is down until the app restarts it. */
+  private onClientError(error: ConfluentClientError): void {
+    if (!error.isFatal) return;
+    this.logger.error(`group ${this.groupId}: fatal client error ${error.code}: ${error.message}`);
+    this.listener?.crashed(error, false);
   }
 
   private assignment(): Assignment {
