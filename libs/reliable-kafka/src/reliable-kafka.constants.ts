@@ -19,4 +19,7 @@ export const KAFKA_CLIENT_FACTORY = Symbol('reliable-kafka:kafka-client-factory'
 
 export const DEFAULT_DEDUP_TABLE = 'reliable_kafka_dedup';
 export const DEFAULT_CLIENT_ID = 'reliable-kafka';
+/** consumer.sessionTimeout and consumer.rebalanceTimeout when not set. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000;
 export const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';

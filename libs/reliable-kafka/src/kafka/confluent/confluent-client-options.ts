@@ -66,4 +66,17 @@ export const RESERVED_LIBRDKAFKA_PROPERTIES: readonly string[] = [
   'message.send.max.retries',
   'allow.auto.create.topics',
   'auto.offset.reset',
+  // Records of aborted transactions would be applied.
+  'isolation.level',
+  // The library's producers are idempotent, not transactional.
+  'transactional.id',
+  // Set from the library's consumer settings (consumer.sessionTimeout, ...), which would
+  // otherwise be overridden without a word.
+  'session.timeout.ms',
+  'heartbeat.interval.ms',
+  'max.poll.interval.ms',
+  'fetch.wait.max.ms',
+  'max.partition.fetch.bytes',
+  'partition.assignment.strategy',
+  'js.consumer.max.batch.size',
 ];

@@ -1,5 +1,9 @@
 import { ReliableKafkaConfigurationError } from '../../errors/configuration.error';
 import {
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from '../../reliable-kafka.constants';
+import {
   type ConfluentClientOptions,
   RESERVED_LIBRDKAFKA_PROPERTIES,
 } from './confluent-client-options';
@@ -16,6 +20,14 @@ const SETTINGS: ReadonlySet<string> = new Set([
   'librdkafka',
 ]);
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
+const CONSUMER_SETTINGS: ReadonlySet<string> = new Set(['groupProtocol', 'groupInstanceId']);
+
+/** The library's consumer settings, as far as the Confluent client depends on them. */
+export interface ConsumerTimings {
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  rebalanceTimeout?: number;
+}
 
 /**
  * Checks the Confluent settings against each other and against the consumer options, at
@@ -24,7 +36,7 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
  */
 export function validateConfluentOptions(
   client: ConfluentClientOptions,
-  consumer: { sessionTimeout?: number; heartbeatInterval?: number } | undefined,
+  consumer: ConsumerTimings | undefined,
 ): void {
   const fail = (setting: string, problem: string) => {
     throw new ReliableKafkaConfigurationError(setting, problem);
@@ -40,11 +52,30 @@ export function validateConfluentOptions(
   if (!Array.isArray(client.brokers)) {
     fail('client.brokers', 'the Confluent client takes a list of host:port, not a function');
   }
-  if (client.sasl !== undefined && !SASL_MECHANISMS.includes(client.sasl?.mechanism)) {
+  if (client.ssl !== undefined && typeof client.ssl !== 'boolean') {
     fail(
-      'client.sasl.mechanism',
-      `"${String(client.sasl?.mechanism)}" is not one of ${SASL_MECHANISMS.join(', ')}`,
+      'client.ssl',
+      'the Confluent client takes true or false; certificates are librdkafka properties (client.librdkafka: ssl.ca.location, ssl.certificate.location, ...)',
     );
+  }
+  if (client.sasl !== undefined) {
+    if (!SASL_MECHANISMS.includes(client.sasl?.mechanism)) {
+      fail(
+        'client.sasl.mechanism',
+        `"${String(client.sasl?.mechanism)}" is not one of ${SASL_MECHANISMS.join(', ')}`,
+      );
+    }
+    for (const field of ['username', 'password'] as const) {
+      if (typeof client.sasl[field] !== 'string') fail(`client.sasl.${field}`, 'give a string');
+    }
+  }
+  for (const key of Object.keys(client.consumer ?? {})) {
+    if (!CONSUMER_SETTINGS.has(key)) {
+      fail(
+        `client.consumer.${key}`,
+        `not a setting of the Confluent consumer; it takes ${[...CONSUMER_SETTINGS].join(', ')} (the group's other settings are under consumer)`,
+      );
+    }
   }
   const protocol = client.consumer?.groupProtocol ?? 'classic';
   if (protocol !== 'classic' && protocol !== 'consumer') {
@@ -58,6 +89,18 @@ export function validateConfluentOptions(
           "the consumer group protocol (client.consumer.groupProtocol: 'consumer') takes it from the broker (group.consumer.* settings); remove it",
         );
       }
+    }
+  }
+  if (protocol === 'classic') {
+    // librdkafka refuses a max.poll.interval.ms (twice rebalanceTimeout, as the package sets it)
+    // under session.timeout.ms, at connect; here it is refused at bootstrap, by its own name.
+    const session = consumer?.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS;
+    const rebalance = consumer?.rebalanceTimeout ?? DEFAULT_REBALANCE_TIMEOUT_MS;
+    if (rebalance * 2 < session) {
+      fail(
+        'consumer.rebalanceTimeout',
+        `${rebalance} ms is under half of consumer.sessionTimeout (${session} ms): Confluent's client polls within twice the rebalance timeout (max.poll.interval.ms), which must be at least the session timeout`,
+      );
     }
   }
   const instanceId = client.consumer?.groupInstanceId;
