@@ -57,7 +57,7 @@ function batchOf(partition: number, offsets: number[]): PartitionBatch {
 }
 
 /** A started group consumer over the recording client, committing only every 1000 records. */
-async function startedGroup(): Promise<RecordingClient> {
+async function startedGroup(events = new ReliableKafkaEvents()): Promise<RecordingClient> {
   const client = new RecordingClient();
   const clients = { createConsumer: () => client } as unknown as KafkaClientFactory;
   const handler = {
@@ -76,7 +76,7 @@ async function startedGroup(): Promise<RecordingClient> {
     new CommitPolicy({ strategy: 'periodic', everyRecords: 1000 }),
     processor,
     {} as BatchTransactionProcessing,
-    new ReliableKafkaEvents(),
+    events,
   );
   await group.start();
   client.listener.assigned({ [TOPIC]: [0, 1] });
@@ -95,5 +95,25 @@ describe('GroupConsumer over the consumer port', () => {
     await client.listener.revoking({ [TOPIC]: [0] });
 
     expect(client.commits).toEqual([[{ topic: TOPIC, partition: 0, offset: '3' }]]);
+  });
+
+  it('keeps the finished work of the partitions an incremental rebalance leaves with the member', async () => {
+    const incremental = await startedGroup();
+    await incremental.listener.eachBatch(batchOf(1, [7]));
+    await incremental.listener.revoking({ [TOPIC]: [0] });
+    incremental.listener.assigned({ [TOPIC]: [1] }, undefined, true);
+    await incremental.listener.revoking({ [TOPIC]: [1] });
+    expect(incremental.commits).toEqual([[{ topic: TOPIC, partition: 1, offset: '8' }]]);
+  });
+
+  it('does not count an incremental assignment that repeats the last one as a rebalance', async () => {
+    const events = new ReliableKafkaEvents();
+    const rebalances: unknown[] = [];
+    events.on('rebalanced', ({ assignment }) => rebalances.push(assignment));
+    const client = await startedGroup(events);
+    await client.listener.revoking({ [TOPIC]: [0] });
+    client.listener.assigned({ [TOPIC]: [1] }, 3, true);
+    client.listener.assigned({ [TOPIC]: [1] }, undefined, true);
+    expect(rebalances).toEqual([{ [TOPIC]: [0, 1] }, { [TOPIC]: [1] }]);
   });
 });

@@ -25,6 +25,10 @@ import {
 } from '../options/processing.options';
 import { processSequentially } from './sequential-processing';
 import { waitUntil, withTimeout } from './bounded-wait';
+import {
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from '../reliable-kafka.constants';
 
 /**
  * One client's consumer for one consumer group: fetches, hands each record to its handler in
@@ -39,6 +43,8 @@ export class GroupConsumer {
   private activeBatches = 0;
   private running = false;
   private lastCrash?: GroupStatus['lastCrash'];
+  /** The assignment last told, as JSON: an incremental one that repeats it is not a rebalance. */
+  private lastAssignment?: string;
   private readonly commits: PartitionCommits;
 
   constructor(
@@ -60,6 +66,7 @@ export class GroupConsumer {
   }
 
   async start(): Promise<void> {
+    this.lastAssignment = undefined;
     this.stopping = false;
     const consumer = this.clients.createConsumer(this.groupId, this.settings());
     this.consumer = consumer;
@@ -132,9 +139,9 @@ export class GroupConsumer {
           : 1,
     );
     return {
-      sessionTimeoutMs: options.sessionTimeout ?? 30_000,
+      sessionTimeoutMs: options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: options.heartbeatInterval ?? 3_000,
-      rebalanceTimeoutMs: options.rebalanceTimeout ?? 60_000,
+      rebalanceTimeoutMs: options.rebalanceTimeout ?? DEFAULT_REBALANCE_TIMEOUT_MS,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       maxWaitTimeMs: options.maxWaitTimeInMs ?? 500,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
@@ -234,6 +241,11 @@ export class GroupConsumer {
     keptGoOn: boolean,
   ): void {
     this.running = true;
+    // An incremental change that moved nothing (librdkafka's assignment after a revocation it
+    // already told) is not a rebalance of its own.
+    const unchanged = JSON.stringify(assignment) === this.lastAssignment;
+    this.lastAssignment = JSON.stringify(assignment);
+    if (keptGoOn && unchanged) return;
     for (const [key, state] of this.partitions) {
       if (!assignment[state.topic]?.includes(state.partition)) this.partitions.delete(key);
     }
