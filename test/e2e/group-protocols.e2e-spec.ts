@@ -25,6 +25,8 @@ import type { TestGroupProtocol } from '../support/test-client';
 
 /** What one member saw, with the time it happened. */
 class MemberLog {
+  /** Records its handler began, and the partition each came from. */
+  readonly started: { at: number; partition: number }[] = [];
   readonly processed: { at: number; partition: number }[] = [];
   readonly revoked: { at: number; partitions: number[] }[] = [];
   readonly assigned: { at: number; partitions: number[] }[] = [];
@@ -35,6 +37,13 @@ class MemberLog {
   processedBetween(from: number, to: number): number {
     return this.processed.filter((p) => p.at >= from && p.at <= to).length;
   }
+  startedBetween(from: number, to: number): number {
+    return this.started.filter((p) => p.at > from && p.at < to).length;
+  }
+  /** When the member began its first record of a partition after a moment. */
+  firstStartOf(partition: number, after: number): number | undefined {
+    return this.started.find((p) => p.partition === partition && p.at >= after)?.at;
+  }
   /** The member's longest pause between two records it processed within [from, to]. */
   longestPause(from: number, to: number): number {
     const times = [from, ...this.processed.map((p) => p.at).filter((t) => t > from && t < to), to];
@@ -42,17 +51,18 @@ class MemberLog {
   }
 }
 
-const TOTAL = 5_000;
+const TOTAL = 10_000;
 const PARTITIONS = 4;
 
 /**
- * Two members consume a backlog; a third joins, then leaves. Under Confluent's client, with each
- * group protocol:
- * - classic (eager): every change revokes every partition of every member, and no member
- *   processes a record between its revocation and its next assignment;
+ * Two members consume a backlog, every partition at once; a third joins, then leaves. Under
+ * Confluent's client, with each group protocol:
+ * - classic (eager): every change revokes every partition of every member, and no member begins
+ *   a record between its revocation and its next assignment;
  * - consumer (KIP-848): only the partitions that move are revoked. On the join, the member that
- *   gives nothing up is never revoked; on the leave, neither is, and both go on processing while
- *   the leaving member's partition is handed over.
+ *   gives nothing up is never revoked, and goes on while the moved partition is handed over (from
+ *   its revocation to the joiner's first record of it); on the leave, neither member is revoked,
+ *   and both go on while the leaver's partition is handed over.
  * Measured (and printed): the records the unaffected members process during each change, and
  * their longest pause. Invariants 1-3 hold across both changes: every record applied once.
  */
@@ -97,6 +107,7 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
             },
             consumer: {
               groupId,
+              partitionsConsumedConcurrently: PARTITIONS,
               ...(protocol === 'classic' && { heartbeatInterval: 500, sessionTimeout: 10_000 }),
             },
           },
@@ -124,6 +135,17 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
       await eventually(() => c.processed.length > 20, 'the third member under way', 60_000);
       const joinedAt = c.assigned.find((x) => x.partitions.length > 0)!.at;
       const joinRevoked = { a: revokedSince(a, joinAt), b: revokedSince(b, joinAt) };
+      const moved = c.assigned.find((x) => x.partitions.length > 0)!.partitions;
+      // The hand-over of the joiner's partition: from its revocation to the joiner's first record.
+      const handedFrom = Math.min(
+        ...[a, b].flatMap((log) =>
+          log.revoked
+            .filter((r) => r.at >= joinAt && r.partitions.includes(moved[0]))
+            .map((r) => r.at),
+        ),
+      );
+      const handedTo = c.firstStartOf(moved[0], joinAt)!;
+      const leaving = c.owns();
 
       // The leave.
       const leaveAt = Date.now();
@@ -134,8 +156,17 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
         'the two members own every partition again',
         60_000,
       );
-      const leftAt = Math.max(a.assigned.at(-1)!.at, b.assigned.at(-1)!.at);
       const leaveRevoked = { a: revokedSince(a, leaveAt), b: revokedSince(b, leaveAt) };
+      // The hand-over of the leaver's partition: from its revocation to its new owner's first record.
+      const leaverRevokedAt = c.revoked.find((r) => r.at >= leaveAt)?.at ?? leaveAt;
+      const takenAt = () =>
+        Math.min(...[a, b].map((log) => log.firstStartOf(leaving[0], leaveAt) ?? Infinity));
+      await eventually(
+        () => takenAt() < Infinity,
+        "the leaver's partition consumed again",
+        120_000,
+      );
+      const retakenAt = takenAt();
 
       const entries = db.dataSource.getRepository(LedgerEntry);
       await eventually(async () => (await entries.count()) >= TOTAL, 'all applied', 180_000);
@@ -147,30 +178,34 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
         `records, longest pause ${b.longestPause(from, to)} ms`;
       console.log(
         `[group protocols] ${protocol}: join: revoked first [${joinRevoked.a}] of [${before.a}], ` +
-          `second [${joinRevoked.b}] of [${before.b}]; ${figures('join', joinAt, joinedAt)}. ` +
-          `leave: revoked first [${leaveRevoked.a}], second [${leaveRevoked.b}]; ${figures('leave', leaveAt, leftAt)}`,
+          `second [${joinRevoked.b}] of [${before.b}]; ${figures('join', joinAt, joinedAt)}; ` +
+          `${figures(`hand-over of partition ${moved[0]}`, handedFrom, handedTo)}. ` +
+          `leave: revoked first [${leaveRevoked.a}], second [${leaveRevoked.b}]; ` +
+          `${figures(`hand-over of partition ${leaving[0]}`, leaverRevokedAt, retakenAt)}`,
       );
 
       if (protocol === 'classic') {
         // Eager: every member gives up everything, and stops until it is assigned again.
         expect(joinRevoked).toEqual({ a: before.a, b: before.b });
         for (const log of [a, b]) {
+          expect(log.revoked.length).toBeGreaterThanOrEqual(2);
           for (const { at } of log.revoked) {
             const next = log.assigned.find((x) => x.at >= at)!.at;
-            expect(log.processedBetween(at + 1, next - 1)).toBe(0);
+            expect(log.startedBetween(at, next)).toBe(0);
           }
         }
       } else {
-        // KIP-848: the joiner takes one partition from one member; the other is not touched.
-        const moved = [...joinRevoked.a, ...joinRevoked.b];
-        expect(moved).toHaveLength(1);
-        expect(c.assigned.find((x) => x.partitions.length > 0)!.partitions).toEqual(moved);
-        const unaffected = joinRevoked.a.length === 0 ? a : b;
-        expect(unaffected.processedBetween(joinAt, joinedAt)).toBeGreaterThan(0);
-        // The leaver's partition is added to a member; neither gives anything up.
+        // KIP-848: what the joiner takes is revoked, nothing else; a member that gives nothing
+        // up goes on through the hand-over.
+        expect([...joinRevoked.a, ...joinRevoked.b]).toEqual(moved);
+        const unaffected = [a, b].filter((log) => revokedSince(log, joinAt).length === 0);
+        expect(unaffected.length).toBeGreaterThan(0);
+        for (const log of unaffected)
+          expect(log.startedBetween(handedFrom, handedTo)).toBeGreaterThan(0);
+        // The leaver's partition is added to a member; neither gives anything up, and both go on.
         expect(leaveRevoked).toEqual({ a: [], b: [] });
-        expect(a.processedBetween(leaveAt, leftAt)).toBeGreaterThan(0);
-        expect(b.processedBetween(leaveAt, leftAt)).toBeGreaterThan(0);
+        for (const log of [a, b])
+          expect(log.startedBetween(leaverRevokedAt, retakenAt)).toBeGreaterThan(0);
       }
 
       const rows: { idempotencyKey: string; n: string }[] = await entries
@@ -191,12 +226,10 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
   },
 );
 
-/** The partitions revoked from a member since a moment, in order. */
+/** The partitions revoked from a member since a moment, each once, in order. */
 function revokedSince(log: MemberLog, since: number): number[] {
-  return log.revoked
-    .filter((r) => r.at >= since)
-    .flatMap((r) => r.partitions)
-    .sort((x, y) => x - y);
+  const partitions = log.revoked.filter((r) => r.at >= since).flatMap((r) => r.partitions);
+  return [...new Set(partitions)].sort((x, y) => x - y);
 }
 
 /** A member's ledger handler (a few ms a record, so the backlog lasts) and its event log. */
@@ -205,6 +238,7 @@ function memberProviders(topic: string, log: MemberLog) {
   class Ledger {
     @AtLeastOnceHandler(topic)
     async credit(@Payload() credit: Credit, @Ctx() context: ReliableKafkaContext) {
+      log.started.push({ at: Date.now(), partition: context.record.partition });
       await sleep(8);
       await applyCredit(context.entityManager, credit, context);
     }
