@@ -262,8 +262,9 @@ async function startRawConfluent(config: ChildConfig, meter: Meter): Promise<() 
       autoCommit: true,
       maxWaitTimeInMs: 500,
     },
-    'js.consumer.max.batch.size': config.batchHandlerRecords ?? 32,
+    // As the library's client gets them: beside its own settings, which win.
     ...config.librdkafka,
+    'js.consumer.max.batch.size': config.batchHandlerRecords ?? 32,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [config.topic] });
