@@ -2,6 +2,7 @@ import type { TestDatabase } from '../support/db/test-database';
 import { createLedgerDatabase } from '../support/ledger/ledger-database';
 import { brokers, createTopic, eventually, groupLag, produce, uniqueName } from '../support/kafka';
 import { type Credit, creditMessage } from '../support/ledger/credit';
+import { appliedCredits } from '../support/ledger/applied-credits';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
 import { WorkerProcess } from '../support/worker-process';
 import type { WorkerConfig } from './worker/ledger-worker';
@@ -49,16 +50,7 @@ describe('two instances in one group, one leaving mid-stream (postgres)', () => 
       expect(b.lines).toContain('CLOSED SIGTERM');
       await eventually(async () => (await groupLag(groupId, topic)) === 0, 'group lag 0', 180_000);
 
-      const rows: { idempotencyKey: string; n: string }[] = await entries
-        .createQueryBuilder('e')
-        .select('e.idempotencyKey', 'idempotencyKey')
-        .addSelect('COUNT(*)', 'n')
-        .groupBy('e.idempotencyKey')
-        .getRawMany();
-      const applied = new Map(rows.map((r) => [r.idempotencyKey, Number(r.n)]));
-      const lost = credits.filter((c) => !applied.has(c.id)).map((c) => c.id);
-      const twice = [...applied].filter(([, n]) => n > 1).map(([key]) => key);
-      expect({ lost, twice, applied: applied.size }).toEqual({
+      expect(await appliedCredits(entries, credits)).toEqual({
         lost: [],
         twice: [],
         applied: total,

@@ -19,6 +19,7 @@ import {
 } from '../support/kafka';
 import { applyCredit, type Credit, creditMessage } from '../support/ledger/credit';
 import { createLedgerDatabase } from '../support/ledger/ledger-database';
+import { appliedCredits } from '../support/ledger/applied-credits';
 import { LedgerEntry } from '../support/ledger/ledger.entities';
 import { startTestApp } from '../support/test-app';
 import type { TestGroupProtocol } from '../support/test-client';
@@ -208,16 +209,7 @@ describe.each<TestGroupProtocol>(['classic', 'consumer'])(
           expect(log.startedBetween(leaverRevokedAt, retakenAt)).toBeGreaterThan(0);
       }
 
-      const rows: { idempotencyKey: string; n: string }[] = await entries
-        .createQueryBuilder('e')
-        .select('e.idempotencyKey', 'idempotencyKey')
-        .addSelect('COUNT(*)', 'n')
-        .groupBy('e.idempotencyKey')
-        .getRawMany();
-      const applied = new Map(rows.map((r) => [r.idempotencyKey, Number(r.n)]));
-      const lost = credits.filter((x) => !applied.has(x.id)).map((x) => x.id);
-      const twice = [...applied].filter(([, n]) => n > 1).map(([key]) => key);
-      expect({ lost, twice, applied: applied.size }).toEqual({
+      expect(await appliedCredits(entries, credits)).toEqual({
         lost: [],
         twice: [],
         applied: TOTAL,
