@@ -18,16 +18,10 @@ import type {
 } from './confluent-api';
 import type { ConfluentConsumerOptions } from './confluent-client-options';
 import { LibrdkafkaErrorCode } from './confluent-errors';
+import { startingOffsets } from './confluent-starting-offsets';
 
 /** The client assembles batches itself from its cache; this many records at most (its default: 32). */
 const MIN_BATCH_RECORDS = 32;
-
-/** librdkafka's logical offset for "the partition's end". */
-const OFFSET_END = -1;
-
-/** How long each lookup of committed offsets in the rebalance callback may take. */
-const COMMITTED_LOOKUP_TIMEOUT_MS = 5_000;
-const COMMITTED_LOOKUP_ATTEMPTS = 3;
 
 /**
  * A Confluent (librdkafka) consumer in one group, through the package's KafkaJS-style API.
@@ -232,50 +226,14 @@ export class ConfluentConsumerClient implements ConsumerClient {
       !incremental && this.revokedAt !== undefined ? Date.now() - this.revokedAt : undefined;
     this.revokedAt = undefined;
     listener.assigned(this.assignment(), durationMs, incremental);
-    return this.startingOffsets(partitions);
-  }
-
-  /**
-   * In a group whose topics start at different ends: partitions of a topic meant to start at its
-   * end, without a committed offset, are assigned at their end; the others are left to
-   * `auto.offset.reset`, their first record. A lookup that keeps failing leaves them at their
-   * first record: more is read, nothing is skipped. Undefined: nothing to change.
-   */
-  private async startingOffsets(
-    partitions: ConfluentTopicPartition[],
-  ): Promise<ConfluentTopicPartition[] | undefined> {
-    const late = partitions.filter(({ topic }) => !this.fromBeginning.has(topic));
-    if (!this.mixedStarts || late.length === 0) return undefined;
-    const committed = await this.committedOffsets(late);
-    if (!committed) return undefined;
-    // The package gives a committed offset of 0 as null: only a negative offset is "none".
-    const uncommitted = new Set(
-      committed
-        .filter((c) => c.offset !== null && c.offset !== undefined && Number(c.offset) < 0)
-        .map((c) => `${c.topic}:${c.partition}`),
+    if (!this.mixedStarts) return undefined;
+    return startingOffsets(
+      partitions,
+      this.fromBeginning,
+      this.member(),
+      this.groupId,
+      this.logger,
     );
-    return partitions.map(({ topic, partition }) =>
-      uncommitted.has(`${topic}:${partition}`)
-        ? { topic, partition, offset: OFFSET_END }
-        : { topic, partition },
-    );
-  }
-
-  private async committedOffsets(partitions: ConfluentTopicPartition[]) {
-    const wanted = partitions.map(({ topic, partition }) => ({ topic, partition }));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.member().committed(wanted, COMMITTED_LOOKUP_TIMEOUT_MS);
-      } catch (error) {
-        if (attempt < COMMITTED_LOOKUP_ATTEMPTS) continue;
-        this.logger.error(
-          `group ${this.groupId}: committed offsets not found (${(error as Error).message}); ` +
-            `partitions of ${[...new Set(wanted.map((p) => p.topic))].join(', ')} without a ` +
-            'commit start at their first record, not their end',
-        );
-        return undefined;
-      }
-    }
   }
 
   /** A fatal error leaves the client unusable: the member is down until the app restarts it. */
