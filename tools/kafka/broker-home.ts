@@ -4,6 +4,7 @@
  *   jars/<version>/     the classpath of one Kafka release, filled once by Maven (kafka-jars.ts)
  *   broker-<version>/   the default broker of that release: server.properties, broker.log,
  *                       state.json (pid, ports, data dir, cluster id, version) and data/ (log.dirs)
+ *   cluster-<version>/  the default replicated cluster of that release (cluster-home.ts)
  *
  * One home per release, so brokers of two releases can run at once, each on its own ports.
  * `{ home }` names a separate broker kept in that folder instead (own state.json, config, log,

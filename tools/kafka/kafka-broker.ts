@@ -41,7 +41,7 @@ import {
 } from './broker-process';
 import { describeClusterId, releaseLineMetadataVersion } from './broker-readiness';
 import { ensureKafkaJars } from './kafka-jars';
-import { kafkaVersionSetting, knownKafkaVersion } from './kafka-version';
+import { kafkaVersionOption } from './kafka-version';
 import { withStartLock } from './start-lock';
 
 export { type BrokerHomeOptions, brokerLogTail, KAFKA_HOME, REPO_ROOT } from './broker-home';
@@ -88,16 +88,9 @@ export interface BrokerStatus {
   version?: string;
 }
 
-/** The release a call is about: the caller's, else the KAFKA_VERSION setting's, else the default. */
-function kafkaVersionOf(opts: BrokerHomeOptions): string {
-  return opts.kafkaVersion === undefined
-    ? kafkaVersionSetting(undefined).version
-    : knownKafkaVersion(opts.kafkaVersion, 'the kafkaVersion option');
-}
-
 /** The paths of the broker `opts` names, with the release they were resolved for. */
 function brokerOf(opts: BrokerHomeOptions) {
-  const version = kafkaVersionOf(opts);
+  const version = kafkaVersionOption(opts.kafkaVersion);
   return { version, p: brokerPaths(opts.home, version) };
 }
 

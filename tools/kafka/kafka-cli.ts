@@ -1,20 +1,24 @@
 /**
- * npm run kafka:start | kafka:stop | kafka:status [-- --kafka-version <version>]
+ * npm run kafka:start | kafka:stop | kafka:status [-- --kafka-version <version>] [--brokers 1|3]
  *
  * The version is the flag's, else KAFKA_VERSION's, else the default (kafka-version.ts); each
  * release has its own broker, so `stop` and `status` take the same setting as `start`.
+ * `--brokers 3` is the replicated cluster of three nodes (kafka-cluster.ts, kafka-cli-cluster.ts)
+ * instead of the single broker; again `stop` and `status` take the same flag.
  *
- * Exit codes: 0 success (status: broker running and answering), 1 failure (message on stderr),
- * 2 usage error (a bad command, option or version), 3 status: no broker running (the LSB
- * `status` convention).
+ * Exit codes: 0 success (status: broker running and answering; every node, for a cluster),
+ * 1 failure (message on stderr), 2 usage error (a bad command, option, version or broker count),
+ * 3 status: no broker running (the LSB `status` convention).
  */
 import { type CliArgs, CliUsageError, parseCliArgs } from './kafka-cli-args';
 import { brokerStatus, startBroker, stopBroker } from './kafka-broker';
+import { runClusterCommand } from './kafka-cli-cluster';
 import { UnsupportedKafkaVersionError } from './kafka-version';
 
-async function run({ command, kafka }: CliArgs): Promise<number> {
+async function run({ command, kafka, brokers }: CliArgs): Promise<number> {
   const opts = { kafkaVersion: kafka.version };
   const kafkaName = `Kafka ${kafka.version}`;
+  if (brokers === 3) return runClusterCommand(command, opts, kafkaName);
   switch (command) {
     case 'start': {
       const r = await startBroker(opts);

@@ -65,6 +65,13 @@ export function kafkaVersionSetting(
   return chosen;
 }
 
+/** The release an API call is about: its `kafkaVersion` option, else the KAFKA_VERSION setting's. */
+export function kafkaVersionOption(option: string | undefined): string {
+  return option === undefined
+    ? kafkaVersionSetting(undefined).version
+    : knownKafkaVersion(option, 'the kafkaVersion option');
+}
+
 /**
  * Whether a broker's highest metadata.version (e.g. "4.1-IV1", read over the wire) belongs to
  * the release line of `version` (4.1.x). The Kafka protocol never tells a client the broker's
