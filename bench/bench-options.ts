@@ -26,6 +26,8 @@ export interface BenchOptions {
   doc: boolean;
   /** librdkafka properties for the Confluent contenders (`--librdkafka queued.max.messages.kbytes=16384`). */
   librdkafka: Record<string, string>;
+  /** `max.partition.fetch.bytes` of every contender (`--max-bytes-per-partition 32768`); each client's default (1 MiB) when absent. */
+  maxBytesPerPartition?: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -81,6 +83,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     'only',
     'profile',
     'librdkafka',
+    'max-bytes-per-partition',
   ]);
   for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
   for (const name of flags)
@@ -123,6 +126,9 @@ export function parseArgs(argv: string[]): BenchOptions {
       .filter(Boolean),
     doc: !flags.has('no-doc'),
     librdkafka: librdkafkaProperties(args.get('librdkafka')),
+    maxBytesPerPartition: args.has('max-bytes-per-partition')
+      ? num('max-bytes-per-partition', 1_048_576)
+      : undefined,
   };
 }
 

@@ -44,6 +44,8 @@ export interface ChildConfig {
   client: BenchClient;
   /** librdkafka properties of a Confluent contender (the run's `--librdkafka`). */
   librdkafka: Record<string, string>;
+  /** `max.partition.fetch.bytes`; the client's default when absent. */
+  maxBytesPerPartition?: number;
   brokers: string[];
   topic: string;
   groupId: string;
@@ -206,7 +208,11 @@ async function startRawKafkajs(config: ChildConfig, meter: Meter): Promise<() =>
     brokers: config.brokers,
     logLevel: logLevel.ERROR,
   });
-  const consumer: Consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.groupId,
+    maxWaitTimeInMs: 500,
+    maxBytesPerPartition: config.maxBytesPerPartition,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true });
   let ds: DataSource | undefined;
@@ -261,6 +267,8 @@ async function startRawConfluent(config: ChildConfig, meter: Meter): Promise<() 
       fromBeginning: true,
       autoCommit: true,
       maxWaitTimeInMs: 500,
+      // Absent, not undefined: the package maps an undefined setting to an invalid property.
+      ...(config.maxBytesPerPartition && { maxBytesPerPartition: config.maxBytesPerPartition }),
     },
     // As the library's client gets them: beside its own settings, which win.
     ...config.librdkafka,
@@ -302,7 +310,11 @@ async function startNestTransport(config: ChildConfig, meter: Meter): Promise<()
     transport: Transport.KAFKA,
     options: {
       client: { clientId: 'bench-nest', brokers: config.brokers, logLevel: logLevel.ERROR },
-      consumer: { groupId: config.groupId, maxWaitTimeInMs: 500 },
+      consumer: {
+        groupId: config.groupId,
+        maxWaitTimeInMs: 500,
+        maxBytesPerPartition: config.maxBytesPerPartition,
+      },
       subscribe: { fromBeginning: true },
       run: { partitionsConsumedConcurrently: config.partitionsConsumedConcurrently },
     },
@@ -368,6 +380,7 @@ async function startLibrary(config: ChildConfig, meter: Meter): Promise<() => Pr
         consumer: {
           groupId: config.groupId,
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+          maxBytesPerPartition: config.maxBytesPerPartition,
         },
         dataSource: ds,
         dedup: { createTable: true },

@@ -94,6 +94,7 @@ export async function runContender(
         kind: contender.kind,
         client: contender.client ?? 'kafkajs',
         librdkafka: opts.librdkafka,
+        maxBytesPerPartition: opts.maxBytesPerPartition,
         brokers,
         topic,
         groupId,
