@@ -1,10 +1,4 @@
-import {
-  type Admin,
-  type Kafka,
-  type PartitionMetadata,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, type Kafka, type PartitionMetadata, Partitioners } from 'kafkajs';
 import { UnknownPartitionError } from '../../errors/unknown-partition.error';
 import type {
   OutgoingRecord,
@@ -14,6 +8,7 @@ import type {
 } from '../kafka-port';
 import { isTransientKafkaError, kafkaErrorType } from './kafkajs-errors';
 import { placeInResponse } from './kafkajs-produce-response';
+import { KafkajsProducerSession } from './kafkajs-producer-session';
 
 /** Longest pause between two of kafkajs's retries of one send. */
 const MAX_RETRY_PAUSE_MS = 1_000;
@@ -31,10 +26,11 @@ const PARTITION_LIST_MAX_AGE_MS = 30_000;
 /**
  * A kafkajs producer configured from the producer settings, choosing each record's partition
  * itself (kafkajs's default, Java-compatible partitioner) so every record's offset is known: a
- * produce response gives only the base offset of each partition's batch.
+ * produce response gives only the base offset of each partition's batch. The producer is renewed
+ * after a failed send (kafkajs-producer-session.ts), so its sequence numbers stay true.
  */
 export class KafkajsProducerClient implements ProducerClient {
-  private readonly producer: Producer;
+  private readonly producer: KafkajsProducerSession;
   private readonly admin: Admin;
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly partitions = new Map<string, { at: number; metadata: PartitionMetadata[] }>();
@@ -44,18 +40,22 @@ export class KafkajsProducerClient implements ProducerClient {
     private readonly settings: ProducerClientSettings,
   ) {
     const pause = Math.max(settings.retryBackoffMs, MAX_RETRY_PAUSE_MS);
-    this.producer = kafka.producer({
-      idempotent: settings.idempotent,
-      maxInFlightRequests: settings.maxInFlightRequests,
-      allowAutoTopicCreation: false,
-      metadataMaxAge: PARTITION_LIST_MAX_AGE_MS,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: {
-        initialRetryTime: settings.retryBackoffMs,
-        maxRetryTime: pause,
-        retries: Math.max(1, Math.ceil(settings.deliveryTimeoutMs / pause)),
-      },
-    });
+    this.producer = new KafkajsProducerSession(
+      () =>
+        kafka.producer({
+          idempotent: settings.idempotent,
+          maxInFlightRequests: settings.maxInFlightRequests,
+          allowAutoTopicCreation: false,
+          metadataMaxAge: PARTITION_LIST_MAX_AGE_MS,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          retry: {
+            initialRetryTime: settings.retryBackoffMs,
+            maxRetryTime: pause,
+            retries: Math.max(1, Math.ceil(settings.deliveryTimeoutMs / pause)),
+          },
+        }),
+      settings.idempotent,
+    );
     this.admin = kafka.admin();
   }
 

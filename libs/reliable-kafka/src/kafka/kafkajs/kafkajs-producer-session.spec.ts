@@ -1,0 +1,157 @@
+import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { KafkajsProducerSession } from './kafkajs-producer-session';
+
+/** A kafkajs producer whose sends wait until the test settles them. */
+interface FakeProducer {
+  id: number;
+  connected: boolean;
+  disconnected: boolean;
+  sends: { record: ProducerRecord; ok(): void; fail(error: Error): void }[];
+}
+
+function fakes() {
+  const made: FakeProducer[] = [];
+  const create = (): Producer => {
+    const fake: FakeProducer = {
+      id: made.length,
+      connected: false,
+      disconnected: false,
+      sends: [],
+    };
+    made.push(fake);
+    return {
+      connect: async () => void (fake.connected = true),
+      disconnect: async () => void (fake.disconnected = true),
+      send: (record: ProducerRecord) =>
+        new Promise<RecordMetadata[]>((resolve, reject) =>
+          fake.sends.push({
+            record,
+            ok: () => resolve([{ topicName: record.topic, partition: 0, errorCode: 0 }]),
+            fail: reject,
+          }),
+        ),
+    } as unknown as Producer;
+  };
+  return { made, create };
+}
+
+const record = (topic: string): ProducerRecord => ({ topic, messages: [{ value: 'v' }] });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('KafkajsProducerSession', () => {
+  it('sends after a failed send go through a new producer; the old one is disconnected', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, true);
+    await session.connect();
+    const first = session.send(record('t'));
+    await tick();
+    made[0].sends[0].fail(new Error('Request timed out'));
+    await expect(first).rejects.toThrow('Request timed out');
+
+    const second = session.send(record('t'));
+    await tick();
+    expect(made).toHaveLength(2);
+    expect(made[1].connected).toBe(true);
+    expect(made[0].disconnected).toBe(true);
+    made[1].sends[0].ok();
+    await expect(second).resolves.toHaveLength(1);
+    expect(made[0].sends).toHaveLength(1); // nothing more went through the tainted one
+  });
+
+  it('a send of a topic waits until the earlier one settled, so an abandoned send taints its producer first', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, true);
+    await session.connect();
+    const abandoned = session.send(record('t'));
+    const next = session.send(record('t'));
+    await tick();
+    expect(made[0].sends).toHaveLength(1); // the second is not built yet
+
+    made[0].sends[0].fail(new Error('Connection error'));
+    await expect(abandoned).rejects.toThrow('Connection error');
+    await tick();
+    expect(made).toHaveLength(2);
+    expect(made[1].sends.map((s) => s.record.topic)).toEqual(['t']);
+    made[1].sends[0].ok();
+    await expect(next).resolves.toHaveLength(1);
+  });
+
+  it('sends of different topics go on in parallel through the same producer', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, true);
+    await session.connect();
+    const a = session.send(record('a'));
+    const b = session.send(record('b'));
+    await tick();
+    expect(made).toHaveLength(1);
+    expect(made[0].sends.map((s) => s.record.topic)).toEqual(['a', 'b']);
+    made[0].sends.forEach((s) => s.ok());
+    await Promise.all([a, b]);
+  });
+
+  it('a send still in flight on a replaced producer finishes there; the producer is disconnected after it', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, true);
+    await session.connect();
+    const slow = session.send(record('other'));
+    const failing = session.send(record('t'));
+    await tick();
+    made[0].sends[1].fail(new Error('Request timed out'));
+    await expect(failing).rejects.toThrow();
+
+    const renewed = session.send(record('t'));
+    await tick();
+    expect(made).toHaveLength(2);
+    expect(made[0].disconnected).toBe(false); // 'other' is still in flight on it
+    made[0].sends[0].ok();
+    await slow;
+    await tick();
+    expect(made[0].disconnected).toBe(true);
+    made[1].sends[0].ok();
+    await renewed;
+  });
+
+  it('a new producer that cannot connect fails the send; the next send tries again', async () => {
+    const { made, create } = fakes();
+    let refuse = false;
+    const session = new KafkajsProducerSession(() => {
+      const producer = create();
+      const connect = producer.connect.bind(producer);
+      producer.connect = async () => {
+        if (refuse) throw new Error('Connection refused');
+        await connect();
+      };
+      return producer;
+    }, true);
+    await session.connect();
+    const first = session.send(record('t'));
+    await tick();
+    made[0].sends[0].fail(new Error('Request timed out'));
+    await expect(first).rejects.toThrow();
+
+    refuse = true;
+    await expect(session.send(record('t'))).rejects.toThrow('Connection refused');
+    expect(made[1].disconnected).toBe(true);
+    refuse = false;
+    const third = session.send(record('t'));
+    await tick();
+    expect(made).toHaveLength(3);
+    made[2].sends[0].ok();
+    await third;
+  });
+
+  it('without idempotence there are no sequence numbers to protect: the producer is kept', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, false);
+    await session.connect();
+    const first = session.send(record('t'));
+    await tick();
+    made[0].sends[0].fail(new Error('Request timed out'));
+    await expect(first).rejects.toThrow();
+    const second = session.send(record('t'));
+    await tick();
+    expect(made).toHaveLength(1);
+    made[0].sends[1].ok();
+    await second;
+  });
+});
