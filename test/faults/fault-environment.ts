@@ -1,6 +1,7 @@
 /**
- * The fault suite's own broker (a separate home under .kafka/) and its own throwaway PostgreSQL
- * cluster, with the removal of brokers left behind by dead runs.
+ * The fault suite's own broker (a separate home under .kafka/), or its own replicated cluster of
+ * three nodes, and its own throwaway PostgreSQL cluster, with the removal of brokers left behind
+ * by dead runs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,15 @@ import { DataSource } from 'typeorm';
 import { createDedupTableMigration } from '@reliable-kafka/nestjs';
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
 import {
+  controllerLeader,
+  killClusterNode,
+  pauseClusterNode,
+  resumeClusterNode,
+  startCluster,
+  startClusterNode,
+  stopCluster,
+} from '../../tools/kafka/kafka-cluster';
+import {
   removeOwnThrowawayPostgres,
   startOwnThrowawayPostgres,
   startThrowawayPostgresServer,
@@ -17,33 +27,57 @@ import {
 } from '../support/db/ensure-databases';
 import { LEDGER_ENTITIES } from '../support/ledger/ledger.entities';
 
-/** The suite's own broker and PostgreSQL cluster. */
+/** One broker, or three replicated nodes (KRaft, each a broker and a controller). */
+export type FaultKafka = 'broker' | 'cluster';
+
+/** The suite's own broker (or cluster) and PostgreSQL cluster. */
 export class FaultEnvironment {
   private constructor(
+    readonly kind: FaultKafka,
     readonly home: string,
     readonly brokers: string[],
+    /** The node ids of a cluster (empty for one broker). */
+    readonly nodeIds: number[],
     readonly pgUrl: string,
     readonly pgDataDir: string,
   ) {}
 
-  static async start(log: (l: string) => void = () => undefined): Promise<FaultEnvironment> {
+  static async start(
+    log: (l: string) => void = () => undefined,
+    kind: FaultKafka = 'broker',
+  ): Promise<FaultEnvironment> {
     await removeOrphanBrokers(log);
-    // Under .kafka/ (git-ignored), but its own state.json, ports and data: never the shared broker.
-    const home = path.join(KAFKA_HOME, `${HOME_PREFIX}${process.pid}`);
+    // Under .kafka/ (git-ignored), but its own state, ports and data: never the shared broker.
+    const home = path.join(
+      KAFKA_HOME,
+      `${kind === 'cluster' ? CLUSTER_HOME_PREFIX : HOME_PREFIX}${process.pid}`,
+    );
     const began = Date.now();
     let pg: Awaited<ReturnType<typeof startOwnThrowawayPostgres>> | undefined;
     try {
-      const [broker, cluster] = await Promise.all([
-        startBroker({ home }),
+      const [kafka, cluster] = await Promise.all([
+        kind === 'cluster'
+          ? startCluster({ home }).then((c) => ({
+              brokers: c.brokers,
+              nodeIds: c.nodes.map((n) => n.nodeId),
+            }))
+          : startBroker({ home }).then((b) => ({ brokers: [b.brokers], nodeIds: [] })),
         startOwnThrowawayPostgres('faults'),
       ]);
       pg = cluster;
       log(
-        `[faults] own broker ${broker.brokers} (home ${home}), own PostgreSQL ${cluster.url} (${cluster.dataDir}) in ${Date.now() - began} ms`,
+        `[faults] own ${kind} ${kafka.brokers.join(',')} (home ${home}), own PostgreSQL ${cluster.url} (${cluster.dataDir}) in ${Date.now() - began} ms`,
       );
-      return new FaultEnvironment(home, [broker.brokers], cluster.url, cluster.dataDir);
+      return new FaultEnvironment(
+        kind,
+        home,
+        kafka.brokers,
+        kafka.nodeIds,
+        cluster.url,
+        cluster.dataDir,
+      );
     } catch (error) {
-      await stopBroker({ home }).catch(() => undefined);
+      await stopKafka(kind, home).catch(() => undefined);
       fs.rmSync(home, { recursive: true, force: true });
       if (pg) removeOwnThrowawayPostgres(pg.dataDir);
       throw error;
@@ -52,7 +86,7 @@ export class FaultEnvironment {
 
   async stop(): Promise<void> {
     try {
-      await stopBroker({ home: this.home });
+      await stopKafka(this.kind, this.home);
     } finally {
       fs.rmSync(this.home, { recursive: true, force: true });
       removeOwnThrowawayPostgres(this.pgDataDir);
@@ -74,6 +108,30 @@ export class FaultEnvironment {
 
   async startBroker(): Promise<void> {
     await startBroker({ home: this.home });
+  }
+
+  /** A cluster node killed (SIGKILL by default); its state is kept for the restart. */
+  async killNode(nodeId: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await killClusterNode(nodeId, signal, { home: this.home });
+  }
+
+  /** A killed cluster node started again on its ports and data; resolves once it rejoined. */
+  startNode(nodeId: number): Promise<void> {
+    return startClusterNode(nodeId, { home: this.home });
+  }
+
+  /** SIGSTOP: the node keeps its sockets but answers nothing, as a frozen VM would. */
+  pauseNode(nodeId: number): Promise<void> {
+    return pauseClusterNode(nodeId, { home: this.home });
+  }
+
+  resumeNode(nodeId: number): Promise<void> {
+    return resumeClusterNode(nodeId, { home: this.home });
+  }
+
+  /** The node that leads the KRaft quorum now. */
+  controller(): Promise<number | undefined> {
+    return controllerLeader({ home: this.home });
   }
 
   stopDatabase(): Promise<void> {
@@ -118,17 +176,22 @@ export class FaultEnvironment {
 }
 
 const HOME_PREFIX = 'faults-';
+const CLUSTER_HOME_PREFIX = 'faults-cluster-';
+
+function stopKafka(kind: FaultKafka, home: string): Promise<unknown> {
+  return kind === 'cluster' ? stopCluster({ home }) : stopBroker({ home });
+}
 
 /** Brokers of fault runs whose process died without cleaning up (e.g. a SIGKILLed Jest). */
 async function removeOrphanBrokers(log: (l: string) => void): Promise<void> {
   if (!fs.existsSync(KAFKA_HOME)) return;
   for (const entry of fs.readdirSync(KAFKA_HOME)) {
-    const owner = entry.startsWith(HOME_PREFIX)
-      ? parseInt(entry.slice(HOME_PREFIX.length), 10)
-      : NaN;
+    const kind: FaultKafka = entry.startsWith(CLUSTER_HOME_PREFIX) ? 'cluster' : 'broker';
+    const prefix = kind === 'cluster' ? CLUSTER_HOME_PREFIX : HOME_PREFIX;
+    const owner = entry.startsWith(prefix) ? parseInt(entry.slice(prefix.length), 10) : NaN;
     if (!owner || isAlive(owner)) continue;
     const home = path.join(KAFKA_HOME, entry);
-    await stopBroker({ home }).catch(() => undefined);
+    await stopKafka(kind, home).catch(() => undefined);
     fs.rmSync(home, { recursive: true, force: true });
     log(`[faults] removed the broker home ${home} of a dead run (pid ${owner})`);
   }

@@ -16,7 +16,9 @@ import type { FaultEnvironment } from './fault-environment';
 import { brokerGroupLag, sendWithRetry, withAdmin } from './fault-kafka';
 import { REPORT_FILE, type FaultReport } from './fault-report';
 import type { FaultMessage, FaultWorkerConfig } from './fault-worker';
+import { random } from './seeded-random';
 import { sleep } from './sleep';
+import { waitUntil } from './wait-until';
 import { livePools, WorkerPool } from './worker-pool';
 import { KafkajsAdminClient } from '../../libs/reliable-kafka/src/kafka/kafkajs/kafkajs-admin-client';
 import { waitForLeaders } from '../../libs/reliable-kafka/src/kafka/wait-for-leaders';
@@ -74,20 +76,6 @@ export interface ScenarioOptions {
   /** Where the JSON report goes (default test/faults/report.json); null: nowhere. */
   reportFile?: string | null;
   log?: (line: string) => void;
-}
-
-// ------------------------------------------------------------------------------------ helpers
-
-/** Seeded PRNG (mulberry32): a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ------------------------------------------------------------------------------------ scenario
@@ -450,17 +438,4 @@ export async function runScenario(
   const reportFile = options.reportFile === undefined ? REPORT_FILE : options.reportFile;
   if (reportFile) fs.writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   return report;
-}
-
-/** Polls until `condition` holds or `ms` passed; false on time-out. */
-async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  ms: number,
-): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() >= until) return false;
-    await sleep(200);
-  }
-  return true;
 }

@@ -2,8 +2,9 @@
  * The consumer process of the fault-injection suite: one ledger handler on ReliableKafkaModule,
  * configured by RK_WORKER_CONFIG (JSON, FaultWorkerConfig). It prints one line per event, which
  * the checker (fault-check.ts) counts:
- *   READY | P <key> <partition> <offset> (processed) | D ... (duplicate absorbed) |
- *   L ... (dead-lettered) | R <key> <reason> (retry) | KILL <how> <key> | CLOSED <signal>
+ *   READY | P <key> <partition> <offset> <epoch ms> (processed) | D ... (duplicate absorbed) |
+ *   L ... (dead-lettered) | R <key> <reason> (retry) | KILL <how> <key> | CLOSED <signal> |
+ *   H up <epoch ms> | H down <epoch ms> <first problem> (the health indicator, with healthEveryMs)
  * Pipes to the parent are synchronous on Linux, so a line printed before a SIGKILL is not lost.
  */
 import 'reflect-metadata';
@@ -26,6 +27,9 @@ import {
   type CommitStrategy,
   type ProcessingOptions,
 } from '@reliable-kafka/nestjs';
+import { TerminusModule } from '@nestjs/terminus';
+import { OutboxService } from '@reliable-kafka/nestjs';
+import { ReliableKafkaHealthIndicator } from '@reliable-kafka/nestjs/health';
 import { applyCredit } from '../support/ledger/credit';
 import { commitBeforeProcess } from './commit-before-process';
 import { groupTimings, testClientOptions } from '../support/test-client';
@@ -62,6 +66,18 @@ export interface FaultWorkerConfig {
   unsafeBypassDedup?: boolean;
   /** TEST-ONLY breakage: offsets are committed before a batch is processed (commit-before-process.ts). */
   unsafeCommitBeforeProcess?: boolean;
+  /**
+   * The handler also writes an outbox message to this topic in its transaction (key: the account,
+   * idempotency key `out-<message id>`), and this worker runs the outbox relay.
+   */
+  outboxTopic?: string;
+  /** Print the health indicator's verdict this often (an `H` line). */
+  healthEveryMs?: number;
+}
+
+/** The idempotency key of the outbox message a credit writes. */
+export function outboxKeyOf(messageId: string): string {
+  return `out-${messageId}`;
 }
 
 export interface FaultMessage {
@@ -99,6 +115,7 @@ async function main(): Promise<void> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   let handled = 0;
   let committed = 0;
+  let outbox: OutboxService | undefined;
 
   /**
    * One credit, in the handler's transaction (`manager`), with the suite's hooks: poison, the
@@ -114,6 +131,13 @@ async function main(): Promise<void> {
     const nth = ++handled;
     if (message.poison) throw new NonRetriableError(`poison message ${message.id}`);
     await applyCredit(config.unsafeBypassDedup ? dataSource.manager : manager, message, at);
+    if (config.outboxTopic) {
+      await outbox!.publish(manager, config.outboxTopic, {
+        key: message.account,
+        value: { id: message.id, account: message.account, amount: message.amount },
+        idempotencyKey: outboxKeyOf(message.id),
+      });
+    }
     if (config.killInHandlerAt === nth) {
       print(`KILL in-handler ${at.idempotencyKey}`);
       process.kill(process.pid, 'SIGKILL');
@@ -158,6 +182,7 @@ async function main(): Promise<void> {
 
   @Module({
     imports: [
+      ...(config.healthEveryMs ? [TerminusModule.forRoot({ logger: false })] : []),
       ReliableKafkaModule.forRoot({
         client: testClientOptions(config.brokers, `fault-worker-${process.pid}`, {
           retry: { retries: 10, maxRetryTime: 5_000 },
@@ -175,21 +200,29 @@ async function main(): Promise<void> {
         dataSource,
         commit: config.commit ?? { strategy: 'periodic', everyRecords: 50, everyMs: 500 },
         shutdownTimeoutMs: 10_000,
+        ...(config.outboxTopic && {
+          producer: { outbox: { enabled: true, createTable: true, pollIntervalMs: 100 } },
+        }),
         // Started below, once the event listeners (and the hook point) are attached.
         autoStart: false,
       }),
     ],
-    providers: [config.batchHandlerRecords ? FaultLedgerBatch : FaultLedger, ShutdownReporter],
+    providers: [
+      config.batchHandlerRecords ? FaultLedgerBatch : FaultLedger,
+      ShutdownReporter,
+      ...(config.healthEveryMs ? [ReliableKafkaHealthIndicator] : []),
+    ],
   })
   class FaultWorkerModule {}
 
   const app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: ['error'] });
   app.enableShutdownHooks();
+  if (config.outboxTopic) outbox = app.get(OutboxService);
   const events = app.get(ReliableKafkaEvents);
   const where = (e: { idempotencyKey?: string; record: { partition: number; offset: string } }) =>
     `${e.idempotencyKey ?? '-'} ${e.record.partition} ${e.record.offset}`;
   events.on('processed', (e) => {
-    print(`P ${where(e)}`);
+    print(`P ${where(e)} ${Date.now()}`);
     committed++;
     if (config.killAfterCommitAt === committed) {
       // The hook point: effect and dedup record are committed, the offset is not.
@@ -201,7 +234,24 @@ async function main(): Promise<void> {
   events.on('dead-lettered', (e) => print(`L ${where(e)}`));
   events.on('retry', (e) => print(`R ${e.idempotencyKey ?? '-'} ${e.reason}`));
   await app.get(ReliableKafkaConsumers).start();
+  if (config.healthEveryMs)
+    reportHealth(app.get(ReliableKafkaHealthIndicator), config.healthEveryMs);
   print('READY');
+}
+
+/** An `H` line per period: `H up`, or `H down` and the first problem the indicator names. */
+function reportHealth(indicator: ReliableKafkaHealthIndicator, everyMs: number): void {
+  const timer = setInterval(() => {
+    void indicator.isHealthy('kafka', { timeoutMs: Math.min(everyMs, 3_000) }).then((result) => {
+      const verdict = result.kafka as { status: string; problems?: string[] };
+      process.stdout.write(
+        verdict.status === 'up'
+          ? `H up ${Date.now()}\n`
+          : `H down ${Date.now()} ${verdict.problems?.[0] ?? ''}\n`,
+      );
+    });
+  }, everyMs);
+  timer.unref();
 }
 
 // The suite imports the types and failsTransiently() from here: run only as the child process.

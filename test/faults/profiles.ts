@@ -2,6 +2,7 @@
  * The scenarios of the fault suite: one per fault kind, and the soak that combines them all, at
  * the CI size (part of `npm test`) or the long size (`npm run test:faults -- --long`).
  */
+import type { ClusterScenarioOptions } from './cluster-scenario';
 import type { FaultKind, ScenarioOptions } from './fault-suite';
 
 export type Profile = 'ci' | 'medium' | 'long';
@@ -98,4 +99,52 @@ export function scenario(
     case 'handler':
       return { ...base, poisonPercent: 2, transientFailurePercent: 5 };
   }
+}
+
+/**
+ * The cluster scenario (`--cluster`): leaders, the coordinator and the controller killed while
+ * ReliableProducer sends, and two of three nodes down once. The CI size fits in about four
+ * minutes; the long one kills a leader 100 times over 100k messages.
+ */
+export function clusterScenario(
+  profile: 'ci' | 'long',
+  seed = Date.now() % 1_000_000,
+): ClusterScenarioOptions {
+  const base = {
+    partitions: 8,
+    workers: 3,
+    resendPercent: 3,
+    downMs: [500, 2_000] as [number, number],
+    // Longer than the delivery timeout, so that sends made while it lasts fail with it.
+    belowMinIsrMs: 15_000,
+    deliveryTimeoutMs: 8_000,
+    seed,
+  };
+  return profile === 'ci'
+    ? {
+        ...base,
+        name: 'cluster-ci',
+        messages: 6_000,
+        produceRatePerSec: 50,
+        faults: {
+          'leader-kill': 3,
+          'coordinator-kill': 1,
+          'controller-kill': 1,
+          'below-min-isr': 1,
+        },
+        timeoutMs: 330_000,
+      }
+    : {
+        ...base,
+        name: 'cluster-long',
+        messages: 100_000,
+        produceRatePerSec: 70,
+        faults: {
+          'leader-kill': 100,
+          'coordinator-kill': 4,
+          'controller-kill': 4,
+          'below-min-isr': 2,
+        },
+        timeoutMs: 3 * 3600_000,
+      };
 }
