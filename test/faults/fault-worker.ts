@@ -242,7 +242,9 @@ async function main(): Promise<void> {
 /** An `H` line per period: `H up`, or `H down` and the first problem the indicator names. */
 function reportHealth(indicator: ReliableKafkaHealthIndicator, everyMs: number): void {
   const timer = setInterval(() => {
-    void indicator.isHealthy('kafka', { timeoutMs: Math.min(everyMs, 3_000) }).then((result) => {
+    // Commits stalled 5 s count: a below-min-ISR outage in the cluster scenario lasts about 25 s.
+    const options = { timeoutMs: Math.min(everyMs, 3_000), commitStalledAfterMs: 5_000 };
+    void indicator.isHealthy('kafka', options).then((result) => {
       const verdict = result.kafka as { status: string; problems?: string[] };
       process.stdout.write(
         verdict.status === 'up'

@@ -38,7 +38,9 @@ export class PartitionCommits {
     const consumer = this.consumer();
     if (offset === null || !consumer) return;
     const started = Date.now();
+    state.commitWaitingSince ??= started;
     await consumer.commit([{ topic: state.topic, partition: state.partition, offset }]);
+    state.commitWaitingSince = undefined;
     state.tracker.markCommitted(offset);
     state.committedOffset = offset;
     state.pending = 0;

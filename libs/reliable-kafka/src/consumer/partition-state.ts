@@ -17,6 +17,11 @@ export class PartitionState {
   lastProgressAt = Date.now();
   /** Commits of one partition are chained, so a later offset never lands before an earlier one. */
   commitChain: Promise<void> = Promise.resolve();
+  /**
+   * Since when a finished offset has waited to be committed: set when a commit starts and none
+   * waits yet, cleared when one succeeds; a failed or hanging commit leaves it (health reads it).
+   */
+  commitWaitingSince?: number;
 
   constructor(
     readonly topic: string,
@@ -48,6 +53,7 @@ export class PartitionState {
       paused: this.resumeTimer !== undefined,
       headDeliveries: Math.max(0, ...[...this.deliveries.values()].map((d) => d.deliveries)),
       lastProgressAt: this.lastProgressAt,
+      commitWaitingSince: this.commitWaitingSince ?? null,
     };
   }
 

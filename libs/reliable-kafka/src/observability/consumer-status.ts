@@ -16,6 +16,11 @@ export interface PartitionStatus {
   headDeliveries: number;
   /** Epoch ms of the last finished record (or of the assignment when none finished yet). */
   lastProgressAt: number;
+  /**
+   * Epoch ms since which a finished offset has waited to be committed (its commits failing or not
+   * answered), or null when the last commit succeeded.
+   */
+  commitWaitingSince: number | null;
 }
 
 export interface GroupStatus {

@@ -8,6 +8,13 @@ export interface ReliableKafkaHealthOptions {
    * this long is reported as stuck. Default 300000 ms (5 min).
    */
   stuckAfterMs?: number;
+  /**
+   * A partition whose finished offsets have waited this long to be committed (every commit since
+   * failing or unanswered: the group coordinator gone, the offsets topic below its
+   * min.insync.replicas) is reported as not committing. Default 30000 ms. A liveness probe
+   * should not restart on it: a broker failover takes seconds; a readiness probe may.
+   */
+  commitStalledAfterMs?: number;
   /** Longest wait for the broker and the database to answer. Default 3000 ms. */
   timeoutMs?: number;
 }

@@ -10,7 +10,8 @@ import { ConsumersReadModel } from './consumers-read-model';
 
 /**
  * A `@nestjs/terminus` health indicator: up when the consumers are started and every group is
- * running, the broker answers, the database answers `SELECT 1` and no partition is stuck.
+ * running, the broker answers, the database answers `SELECT 1`, no partition is stuck and every
+ * partition's offsets get committed.
  * Lives in its own file so the library's core never imports terminus; provide it in a module that
  * imports `TerminusModule`.
  *
@@ -32,6 +33,7 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
   async isHealthy<const Key extends string>(key: Key, options: ReliableKafkaHealthOptions = {}) {
     const session = this.indicator.check(key);
     const stuckAfterMs = options.stuckAfterMs ?? 300_000;
+    const commitStalledAfterMs = options.commitStalledAfterMs ?? 30_000;
     const timeoutMs = options.timeoutMs ?? 3_000;
     const status = this.consumers.status();
     const problems: string[] = [];
@@ -51,11 +53,21 @@ export class ReliableKafkaHealthIndicator implements OnModuleDestroy {
         problems.push(
           `group ${group.groupId}: no progress for over ${stuckAfterMs} ms on ${stuck.join(', ')}`,
         );
+      const notCommitting = group.partitions
+        .filter(
+          (x) => x.commitWaitingSince !== null && now - x.commitWaitingSince > commitStalledAfterMs,
+        )
+        .map((x) => `${x.topic}[${x.partition}]`);
+      if (notCommitting.length)
+        problems.push(
+          `group ${group.groupId}: offsets not committed for over ${commitStalledAfterMs} ms on ${notCommitting.join(', ')}`,
+        );
       return {
         groupId: group.groupId,
         running: group.running,
         partitions: group.partitions.length,
         stuck,
+        notCommitting,
       };
     });
 
