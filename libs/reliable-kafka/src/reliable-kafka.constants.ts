@@ -22,4 +22,9 @@ export const DEFAULT_CLIENT_ID = 'reliable-kafka';
 /** consumer.sessionTimeout and consumer.rebalanceTimeout when not set. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000;
+/**
+ * How often a group commits an idle partition's offset again (PartitionCommits.probe), so that a
+ * group that can no longer commit shows in health within commitStalledAfterMs even without records.
+ */
+export const COMMIT_PROBE_INTERVAL_MS = 10_000;
 export const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';

@@ -26,6 +26,7 @@ import {
 import { processSequentially } from './sequential-processing';
 import { waitUntil, withTimeout } from './bounded-wait';
 import {
+  COMMIT_PROBE_INTERVAL_MS,
   DEFAULT_REBALANCE_TIMEOUT_MS,
   DEFAULT_SESSION_TIMEOUT_MS,
 } from '../reliable-kafka.constants';
@@ -39,6 +40,7 @@ export class GroupConsumer {
   private consumer?: ConsumerClient;
   private readonly partitions = new Map<string, PartitionState>();
   private flushTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
   private stopping = false;
   private activeBatches = 0;
   private running = false;
@@ -92,6 +94,11 @@ export class GroupConsumer {
       );
       this.flushTimer.unref();
     }
+    this.probeTimer = setInterval(
+      () => void this.commits.probe(this.partitions.values(), COMMIT_PROBE_INTERVAL_MS),
+      COMMIT_PROBE_INTERVAL_MS,
+    );
+    this.probeTimer.unref();
   }
 
   /**
@@ -103,6 +110,7 @@ export class GroupConsumer {
     if (!consumer) return;
     this.stopping = true;
     clearInterval(this.flushTimer);
+    clearInterval(this.probeTimer);
     // A paused partition's back-off is not waited out: its record is simply not committed.
     for (const state of this.partitions.values()) clearTimeout(state.resumeTimer);
     const drained = await waitUntil(() => this.activeBatches === 0, timeoutMs);

@@ -40,4 +40,67 @@ describe('PartitionCommits: how long an offset waits to be committed', () => {
     expect(state.status().commitWaitingSince).toBeNull();
     expect(state.committedOffset).toBe('1');
   });
+
+  function probing(commit: (offset: string) => Promise<void>) {
+    const offsets: string[] = [];
+    const consumer = {
+      commit: async ([c]: { offset: string }[]) => {
+        offsets.push(c.offset);
+        await commit(c.offset);
+      },
+    } as unknown as ConsumerClient;
+    const commits = new PartitionCommits(
+      'g',
+      () => consumer,
+      new ReliableKafkaEvents(),
+      new Logger('test'),
+    );
+    return { commits, offsets };
+  }
+
+  /** A partition whose offset 5 was committed `agoMs` ago, with nothing finished since. */
+  function committed(partition: number, agoMs: number): PartitionState {
+    const state = new PartitionState('orders', partition);
+    state.committedOffset = '5';
+    state.lastCommitAt = Date.now() - agoMs;
+    return state;
+  }
+
+  it('the probe commits the committed offset again on the idle partition committed longest ago, once it is idleMs old', async () => {
+    const { commits, offsets } = probing(async () => undefined);
+    const fresh = committed(0, 1_000);
+    const stale = committed(1, 20_000);
+    await commits.probe([fresh, stale], 10_000);
+    expect(offsets).toEqual(['5']);
+    expect(stale.lastCommitAt).toBeGreaterThan(Date.now() - 1_000);
+    expect(stale.status().commitWaitingSince).toBeNull();
+
+    await commits.probe([fresh, stale], 10_000); // both committed within 10 s now
+    expect(offsets).toEqual(['5']);
+  });
+
+  it('a failing probe shows as the wait, is tried again on the next round and clears it when it succeeds', async () => {
+    let fail = true;
+    const { commits, offsets } = probing(async () => {
+      if (fail) throw new Error('NOT_ENOUGH_REPLICAS');
+    });
+    const state = committed(0, 20_000);
+    await commits.probe([state], 10_000); // never throws
+    const since = state.status().commitWaitingSince;
+    expect(since).not.toBeNull();
+    fail = false;
+    await commits.probe([state], 10_000);
+    expect(offsets).toEqual(['5', '5']);
+    expect(state.status().commitWaitingSince).toBeNull();
+  });
+
+  it('a partition with a finished offset to commit, or none committed yet, is not probed', async () => {
+    const { commits, offsets } = probing(async () => undefined);
+    const busy = committed(0, 20_000);
+    busy.tracker.start('5');
+    busy.tracker.finish('5');
+    const fresh = new PartitionState('orders', 1);
+    await commits.probe([busy, fresh], 10_000);
+    expect(offsets).toEqual([]);
+  });
 });

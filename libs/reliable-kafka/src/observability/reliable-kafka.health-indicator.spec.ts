@@ -48,7 +48,7 @@ describe('ReliableKafkaHealthIndicator: commits', () => {
     ]);
     const result = await indicator.isHealthy('kafka', { commitStalledAfterMs: 5_000 });
     expect(result.kafka.status).toBe('down');
-    expect(result.kafka.problems).toEqual([
+    expect((result.kafka as { problems?: string[] }).problems).toEqual([
       'group g: offsets not committed for over 5000 ms on orders[0]',
     ]);
   });
