@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDedupTableMigration } from '@reliable-kafka/nestjs';
+import { createDedupTableMigration, createOutboxTableMigration } from '@reliable-kafka/nestjs';
 import { KAFKA_HOME, killBroker, startBroker, stopBroker } from '../../tools/kafka/kafka-broker';
 import {
   controllerLeader,
@@ -142,7 +142,7 @@ export class FaultEnvironment {
     return startThrowawayPostgresServer(this.pgDataDir);
   }
 
-  /** A fresh database on the suite's cluster with the ledger and dedup tables. */
+  /** A fresh database on the suite's cluster with the ledger, dedup and outbox tables. */
   async createDatabase(name: string): Promise<string> {
     const admin = new Client({ connectionString: this.pgUrl, connectionTimeoutMillis: 10_000 });
     await admin.connect();
@@ -165,6 +165,8 @@ export class FaultEnvironment {
       const runner = ds.createQueryRunner();
       try {
         await new (createDedupTableMigration())().up(runner);
+        // Before the workers start: three creating it at once would race.
+        await new (createOutboxTableMigration())().up(runner);
       } finally {
         await runner.release();
       }
