@@ -121,9 +121,10 @@ export class DeliveryDeadline implements RecordSender {
    * A client may give up on a transient error long before the delivery timeout (kafkajs does,
    * with nested retriers: a connection refused while reconnecting comes out as
    * KafkaJSNonRetriableError), so transient failures are tried again here until the deadline:
-   * only the records not written yet, so none written is sent twice. After a failure of a whole
-   * attempt, same records, same producer: the idempotent producer's sequence numbers make a
-   * resend of a written batch a no-op.
+   * only the records not written yet, so none acknowledged is sent twice. A failed attempt may
+   * still have been written by the leader; its resend may then be written twice (a client whose
+   * sequence numbers a failure leaves unsure, kafkajs, resends through a new producer id, so it is
+   * never taken for a duplicate of another batch): the consumers' dedup records absorb it.
    */
   private async sendUntil(
     topic: string,

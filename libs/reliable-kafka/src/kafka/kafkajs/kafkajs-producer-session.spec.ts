@@ -154,4 +154,51 @@ describe('KafkajsProducerSession', () => {
     made[0].sends[1].ok();
     await second;
   });
+
+  it('an earlier send of the topic still running after a second is left to its producer: the next send takes a new one', async () => {
+    const { made, create } = fakes();
+    const session = new KafkajsProducerSession(create, true);
+    await session.connect();
+    const abandoned = session.send(record('t'));
+    const next = session.send(record('t'));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(made).toHaveLength(2);
+    expect(made[1].sends.map((s) => s.record.topic)).toEqual(['t']);
+    expect(made[0].disconnected).toBe(false); // its send is still running there
+    made[1].sends[0].ok();
+    await next;
+    made[0].sends[0].ok(); // written after all: reported failed by the deadline, that is allowed
+    await abandoned;
+    await tick();
+    expect(made[0].disconnected).toBe(true);
+  });
+
+  it('after disconnect no send goes through and no producer is made; a renewal under way is disconnected', async () => {
+    const { made, create } = fakes();
+    let release!: () => void;
+    const session = new KafkajsProducerSession(() => {
+      const producer = create();
+      if (made.length > 1) {
+        const connect = producer.connect.bind(producer);
+        producer.connect = () => new Promise<void>((resolve) => (release = resolve)).then(connect);
+      }
+      return producer;
+    }, true);
+    await session.connect();
+    const first = session.send(record('t'));
+    await tick();
+    made[0].sends[0].fail(new Error('Request timed out'));
+    await expect(first).rejects.toThrow();
+
+    const renewing = session.send(record('t')); // connecting a new producer, held
+    await tick();
+    expect(made).toHaveLength(2);
+    const closing = session.disconnect();
+    release();
+    await closing;
+    await expect(renewing).rejects.toThrow('the producer is disconnected');
+    expect(made.map((m) => m.disconnected)).toEqual([true, true]);
+    await expect(session.send(record('t'))).rejects.toThrow('the producer is disconnected');
+    expect(made).toHaveLength(2);
+  });
 });

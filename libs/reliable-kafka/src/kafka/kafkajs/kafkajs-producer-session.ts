@@ -11,6 +11,21 @@ interface Generation {
 }
 
 /**
+ * How long a send waits for an earlier send of its topic before it takes a new producer instead:
+ * sends of a healthy cluster settle well within it; one still running after it is most likely
+ * one the delivery timeout gave up on, which kafkajs may go on retrying for minutes.
+ */
+const EARLIER_SEND_PATIENCE_MS = 1_000;
+
+/** The session was disconnected: no send goes through it any more. */
+export class ProducerSessionClosedError extends Error {
+  constructor() {
+    super('the producer is disconnected');
+    this.name = 'ProducerSessionClosedError';
+  }
+}
+
+/**
  * The kafkajs producer the sends go through, replaced by a new one (a new producer id) when its
  * sequence numbers can no longer be trusted.
  *
@@ -25,15 +40,19 @@ interface Generation {
  * - after a failed send, the next one goes through a new producer: a resend of the failed
  *   records may then be written twice (consumers' dedup records absorb it), never reported
  *   written in place of others;
- * - the sends of one topic go one at a time, so a send abandoned by the delivery timeout and
- *   still in flight settles (and taints its producer) before the next send of that topic is
- *   built; sends of other topics use other partitions and go on in parallel.
+ * - a send waits for the earlier send of its topic to settle (it may fail, and taint its
+ *   producer, before this one is built), but at most EARLIER_SEND_PATIENCE_MS: an earlier send
+ *   still running then (one the delivery timeout gave up on) is left to its producer, and this
+ *   send takes a new one, whose numbers it cannot collide with.
+ * Without idempotence there are no numbers to protect: sends go straight through.
  */
 export class KafkajsProducerSession {
   private current: Generation;
   private renewing?: Promise<Generation>;
+  private closed = false;
   private readonly retired = new Set<Generation>();
-  private readonly topicTurns = new Map<string, Promise<unknown>>();
+  /** Per topic, the send in flight last started and the producer it went through. */
+  private readonly lastSend = new Map<string, { settled: Promise<unknown>; via: Generation }>();
 
   constructor(
     private readonly create: () => Producer,
@@ -47,26 +66,40 @@ export class KafkajsProducerSession {
   }
 
   async disconnect(): Promise<void> {
+    this.closed = true;
+    await this.renewing?.catch(() => undefined);
     const all = [this.current, ...this.retired];
     this.retired.clear();
     await Promise.allSettled(all.map((g) => g.producer.disconnect()));
   }
 
-  /** `producer.send` after every earlier send of the topic settled, through a trusted producer. */
-  send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const previous = this.topicTurns.get(record.topic) ?? Promise.resolve();
-    const turn = previous.catch(() => undefined).then(() => this.sendNow(record));
-    const settled = turn.catch(() => undefined);
-    this.topicTurns.set(record.topic, settled);
-    // Forget the topic once nothing more waits behind this send.
-    void settled.then(() => {
-      if (this.topicTurns.get(record.topic) === settled) this.topicTurns.delete(record.topic);
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (!this.idempotent) return this.through(this.current, record);
+    const earlier = this.lastSend.get(record.topic);
+    // Recorded before the send starts: a later send of the topic must find it at once.
+    const ours: { settled: Promise<unknown>; via: Generation } = {
+      settled: Promise.resolve(),
+      via: this.current,
+    };
+    this.lastSend.set(record.topic, ours);
+    const sending = (async () => {
+      if (earlier) {
+        if (!(await settlesWithin(earlier.settled, EARLIER_SEND_PATIENCE_MS)))
+          earlier.via.tainted = true;
+      }
+      const generation = this.current.tainted ? await this.renew() : this.current;
+      ours.via = generation;
+      return this.through(generation, record);
+    })();
+    ours.settled = sending.catch(() => undefined);
+    void ours.settled.then(() => {
+      if (this.lastSend.get(record.topic) === ours) this.lastSend.delete(record.topic);
     });
-    return turn;
+    return sending;
   }
 
-  private async sendNow(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const generation = this.current.tainted ? await this.renew() : this.current;
+  private async through(generation: Generation, record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.closed) throw new ProducerSessionClosedError();
     generation.inFlight++;
     try {
       return await generation.producer.send(record);
@@ -82,9 +115,11 @@ export class KafkajsProducerSession {
   /** A connected new producer in place of the tainted one (one renewal for concurrent sends). */
   private renew(): Promise<Generation> {
     this.renewing ??= (async () => {
+      if (this.closed) throw new ProducerSessionClosedError();
       const next = this.generation();
       try {
         await next.producer.connect();
+        if (this.closed) throw new ProducerSessionClosedError();
       } catch (error) {
         await next.producer.disconnect().catch(() => undefined);
         throw error;
@@ -108,5 +143,18 @@ export class KafkajsProducerSession {
 
   private generation(): Generation {
     return { producer: this.create(), inFlight: 0, tainted: false, retired: false };
+  }
+}
+
+/** True once `p` settles, false if it has not after `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
