@@ -62,6 +62,7 @@ describe('PartitionCommits: how long an offset waits to be committed', () => {
   function committed(partition: number, agoMs: number): PartitionState {
     const state = new PartitionState('orders', partition);
     state.committedOffset = '5';
+    state.ownCommit = '5';
     state.lastCommitAt = Date.now() - agoMs;
     return state;
   }
@@ -102,5 +103,29 @@ describe('PartitionCommits: how long an offset waits to be committed', () => {
     const fresh = new PartitionState('orders', 1);
     await commits.probe([busy, fresh], 10_000);
     expect(offsets).toEqual([]);
+  });
+
+  it('after a reset (a rebalance) the old offset is never committed again: another member may have committed further', async () => {
+    const { commits, offsets } = probing(async () => undefined);
+    const state = committed(0, 20_000);
+    state.resetProgress();
+    await commits.probe([state], 10_000);
+    expect(offsets).toEqual([]);
+  });
+
+  it('a failed commit of a finished offset is tried again by the probe when no record comes to retry it', async () => {
+    let fail = true;
+    const { commits, offsets } = probing(async () => {
+      if (fail) throw new Error('COORDINATOR_NOT_AVAILABLE');
+    });
+    const state = new PartitionState('orders', 0);
+    state.tracker.start('7');
+    state.tracker.finish('7');
+    await expect(commits.commit(state)).rejects.toThrow();
+    fail = false;
+    await commits.probe([state], 10_000);
+    expect(offsets).toEqual(['8', '8']);
+    expect(state.status().commitWaitingSince).toBeNull();
+    expect(state.committedOffset).toBe('8');
   });
 });

@@ -33,38 +33,61 @@ export class PartitionCommits {
     }
   }
 
+  private probing = false;
+
   /**
-   * The commit probe: commits the committed offset again on the idle partition committed longest
-   * ago, if that was `idleMs` ago or its last probe has not succeeded. A group whose records stopped
-   * coming commits nothing, so without it a group that can no longer commit (its coordinator
-   * gone, the offsets topic below min.insync.replicas) would look healthy until records came. One
-   * partition per group is enough: a group's commits all go to its one coordinator. Never throws;
-   * a failure shows as the partition's `commitWaitingSince`.
+   * The commit probe, run on a timer. A group whose records stopped coming commits nothing, so a
+   * group that can no longer commit (its coordinator gone, the offsets topic below
+   * min.insync.replicas) would look healthy until records came, and a commit that failed on an
+   * idle partition would never be tried again (health would stay down). So, one partition per
+   * round (a group's commits all go to its one coordinator):
+   * - a partition whose commit failed and that still has a finished offset to commit: that
+   *   commit is tried again;
+   * - else the idle partition committed longest ago, if that was `idleMs` ago: the offset this
+   *   member committed last is committed again.
+   * A round is skipped while the last one is still waiting. Never throws; a failure shows as
+   * the partition's `commitWaitingSince`.
    */
   async probe(partitions: Iterable<PartitionState>, idleMs: number): Promise<void> {
-    const now = Date.now();
-    const idle = [...partitions].filter(
-      (s) => s.committedOffset !== null && s.tracker.committable() === null,
-    );
-    const target = idle.sort((a, b) => a.lastCommitAt - b.lastCommitAt)[0];
-    if (!target) return;
-    if (target.commitWaitingSince === undefined && now - target.lastCommitAt < idleMs) return;
-    const next = target.commitChain.then(() => this.recommit(target));
-    target.commitChain = next.catch(() => undefined);
-    await next.catch((error: unknown) =>
-      this.logger.debug(
-        `commit probe on ${target.topic}[${target.partition}] failed: ${(error as Error).message}`,
-      ),
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      const all = [...partitions];
+      const failed = all.find(
+        (s) => s.commitWaitingSince !== undefined && s.tracker.committable() !== null,
+      );
+      if (failed) {
+        await this.commit(failed).catch((error: unknown) => this.probeFailed(failed, error));
+        return;
+      }
+      const idle = all
+        .filter((s) => s.ownCommit !== null && s.tracker.committable() === null)
+        .sort((a, b) => a.lastCommitAt - b.lastCommitAt)[0];
+      if (!idle) return;
+      if (idle.commitWaitingSince === undefined && Date.now() - idle.lastCommitAt < idleMs) return;
+      const next = idle.commitChain.then(() => this.recommit(idle));
+      idle.commitChain = next.catch(() => undefined);
+      await next.catch((error: unknown) => this.probeFailed(idle, error));
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private probeFailed(state: PartitionState, error: unknown): void {
+    this.logger.debug(
+      `commit probe on ${state.topic}[${state.partition}] failed: ${(error as Error).message}`,
     );
   }
 
   private async recommit(state: PartitionState): Promise<void> {
-    const offset = state.committedOffset;
+    const offset = state.ownCommit;
     const consumer = this.consumer();
-    // A real commit is due (or the partition went): it says as much as a probe would.
+    // A real commit is due (or the partition was reset or went): it says as much as a probe would.
     if (offset === null || !consumer || state.tracker.committable() !== null) return;
     state.commitWaitingSince ??= Date.now();
     await consumer.commit([{ topic: state.topic, partition: state.partition, offset }]);
+    // Reset meanwhile (a rebalance): the wait it started is no longer this member's.
+    if (state.ownCommit !== offset) return;
     state.commitWaitingSince = undefined;
     state.lastCommitAt = Date.now();
   }
@@ -79,6 +102,7 @@ export class PartitionCommits {
     state.commitWaitingSince = undefined;
     state.tracker.markCommitted(offset);
     state.committedOffset = offset;
+    state.ownCommit = offset;
     state.pending = 0;
     state.lastCommitAt = Date.now();
     this.events.emit('committed', {

@@ -22,6 +22,12 @@ export class PartitionState {
    * waits yet, cleared when one succeeds; a failed or hanging commit leaves it (health reads it).
    */
   commitWaitingSince?: number;
+  /**
+   * The offset this member last committed since it began working the partition (or again after a
+   * rebalance that reset it): the only one the commit probe may commit again. `committedOffset`
+   * may be older than the group's, after another member owned the partition meanwhile.
+   */
+  ownCommit: string | null = null;
 
   constructor(
     readonly topic: string,
@@ -61,5 +67,7 @@ export class PartitionState {
   resetProgress(): void {
     this.tracker = new OffsetTracker();
     this.pending = 0;
+    this.ownCommit = null;
+    this.commitWaitingSince = undefined;
   }
 }
