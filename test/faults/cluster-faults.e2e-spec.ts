@@ -46,7 +46,10 @@ describe('fault injection on a replicated cluster: every acknowledged record cou
       failedUntyped: c.producer.failedUntyped,
       failedAfterDeliveryTimeout: c.producer.failedAfterDeliveryTimeout,
       outboxMissing: c.outbox.missing,
-      health: c.health,
+      health: c.health.map(({ downWhileBelowMinIsr, upAfter }) => ({
+        downWhileBelowMinIsr,
+        upAfter,
+      })),
     }).toEqual({
       acknowledgedMissing: 0,
       missing: [],

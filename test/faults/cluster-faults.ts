@@ -96,10 +96,16 @@ export async function injectClusterFault(
     throw new Error(`${kind}: no live node to kill (leaders ${JSON.stringify([...main.leaders])})`);
   const ledPartitions = [...main.leaders].filter(([, l]) => nodes.includes(l)).map(([p]) => p);
   const killedAt = Date.now();
-  for (const node of nodes) await ctx.env.killNode(node);
-  const [min, max] = ctx.downMs;
-  await sleep(kind === 'below-min-isr' ? ctx.belowMinIsrMs : min + ctx.rnd() * (max - min));
-  await Promise.all(nodes.map((node) => ctx.env.startNode(node)));
+  try {
+    for (const node of nodes) await ctx.env.killNode(node);
+    const [min, max] = ctx.downMs;
+    await sleep(kind === 'below-min-isr' ? ctx.belowMinIsrMs : min + ctx.rnd() * (max - min));
+    await Promise.all(nodes.map((node) => ctx.env.startNode(node)));
+  } catch (error) {
+    // Whatever failed, the next test of the cluster must not find a node down.
+    await Promise.allSettled(nodes.map((node) => ctx.env.startNode(node)));
+    throw error;
+  }
   const restartedAt = Date.now();
   const inSyncAt = await waitUntilInSync(ctx.kafka, [...ctx.topics, OFFSETS_TOPIC], 120_000);
   ctx.log(

@@ -27,10 +27,11 @@ export function formatClusterReport(r: ClusterReport): string {
             .join(', ')
         : '-',
     ],
+    ['health: why down while below min ISR', c.health.flatMap((h) => h.reasons).join(' | ') || '-'],
     ['records processed while below min ISR', c.processedWhileBelowMinIsr],
     ['producer: acknowledged', c.producer.acknowledged],
     [
-      'producer: failed sends (written anyway / by error)',
+      'producer: failed sends (ids written anyway / by error)',
       `${c.producer.failed} (${c.producer.failedButWritten} / ${JSON.stringify(c.producer.failedBy)})`,
     ],
     ['producer: causes of the failed sends', JSON.stringify(c.producer.failedCauses)],

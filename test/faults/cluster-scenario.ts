@@ -68,7 +68,7 @@ export interface ClusterReport extends FaultReport {
     /** The longest pause of consumption across each kind of fault, p50 and max over the faults. */
     stallSummary: Partial<Record<ClusterFaultKind, StallSummary>>;
     /** Per below-min-ISR fault: the health indicator said down while it lasted, and up after. */
-    health: { downWhileBelowMinIsr: boolean; upAfter: boolean }[];
+    health: HealthAroundFault[];
     /** Records processed while two nodes were down (consumers stall, but records in hand finish). */
     processedWhileBelowMinIsr: number;
     timelineFile?: string;
@@ -260,6 +260,55 @@ export async function runClusterScenario(
     livePools.delete(pool);
   }
 
+  try {
+    return await countAndReport(env, options, {
+      kafka,
+      runId,
+      topic,
+      dlqTopic,
+      outboxTopic,
+      groupId,
+      dbUrl,
+      messages,
+      order,
+      resent,
+      pool,
+      injected,
+      began,
+      producer,
+      faults,
+      samples,
+    });
+  } finally {
+    await producer.stop().catch(() => undefined);
+  }
+}
+
+/** The counting after a run, and the report with its timeline. */
+async function countAndReport(
+  env: FaultEnvironment,
+  options: ClusterScenarioOptions,
+  run: {
+    kafka: ReturnType<FaultEnvironment['kafka']>;
+    runId: string;
+    topic: string;
+    dlqTopic: string;
+    outboxTopic: string;
+    groupId: string;
+    dbUrl: string;
+    messages: FaultMessage[];
+    order: FaultMessage[];
+    resent: number;
+    pool: WorkerPool;
+    injected: Record<string, number>;
+    began: number;
+    producer: AckedProducer;
+    faults: ClusterFaultEvent[];
+    samples: TimelineSample[];
+  },
+): Promise<ClusterReport> {
+  const { kafka, runId, topic, dlqTopic, outboxTopic, groupId, dbUrl, messages, order } = run;
+  const { resent, pool, injected, began, producer, faults, samples } = run;
   const base = await check({
     env,
     kafka,
@@ -278,7 +327,6 @@ export async function runClusterScenario(
   });
   const source = await readTopic(kafka, topic);
   const producerCheck = checkProducer(producer.acked, producer.failed, source, options);
-  await producer.stop();
   const outboxCheck = checkOutbox(messages, await readTopic(kafka, outboxTopic));
 
   const processed = pool.all.flatMap((w) =>
@@ -356,25 +404,43 @@ function asScenarioOptions(o: ClusterScenarioOptions): ScenarioOptions {
   };
 }
 
-/** The workers' health lines: any `H down` while two nodes were down, and every worker up after. */
-function healthAround(
-  pool: WorkerPool,
-  fault: ClusterFaultEvent,
-): { downWhileBelowMinIsr: boolean; upAfter: boolean } {
+/**
+ * The workers' health lines around a below-min-ISR fault: some worker said down while two nodes
+ * were down (and why), and every worker that reported after the cluster was whole again ended up.
+ */
+function healthAround(pool: WorkerPool, fault: ClusterFaultEvent): HealthAroundFault {
   const verdicts = pool.all.map((w) =>
     w.lines
       .filter((l) => l.startsWith('H '))
-      .map((l) => ({ up: l.startsWith('H up '), at: Number(l.split(' ')[2]) })),
+      .map((l) => {
+        const [, verdict, at, ...why] = l.split(' ');
+        return { up: verdict === 'up', at: Number(at), why: why.join(' ') };
+      }),
   );
-  const downWhileBelowMinIsr = verdicts.some((v) =>
-    v.some((h) => !h.up && h.at > fault.killedAt && h.at < fault.restartedAt),
-  );
-  // Every worker that reported after the cluster was whole again said up at last.
-  const upAfter = verdicts
-    .map((v) => v.filter((h) => h.at > fault.inSyncAt))
-    .filter((after) => after.length > 0)
-    .every((after) => after.some((h) => h.up));
-  return { downWhileBelowMinIsr, upAfter };
+  const during = verdicts.flat().filter((h) => h.at > fault.killedAt && h.at < fault.restartedAt);
+  const reasons = [
+    ...new Set(
+      during
+        .filter((h) => !h.up)
+        .flatMap((h) => h.why.split('; '))
+        .map((why) => why.replace(/\[\d+\]/g, '[n]').replace(/\d+ ms/g, 'N ms')),
+    ),
+  ];
+  const lastAfter = verdicts
+    .map((v) => v.filter((h) => h.at > fault.inSyncAt).pop())
+    .filter((h) => h !== undefined);
+  return {
+    downWhileBelowMinIsr: during.some((h) => !h.up),
+    upAfter: lastAfter.length > 0 && lastAfter.every((h) => h.up),
+    reasons,
+  };
+}
+
+export interface HealthAroundFault {
+  downWhileBelowMinIsr: boolean;
+  upAfter: boolean;
+  /** The problems the workers named while two nodes were down (partition numbers left out). */
+  reasons: string[];
 }
 
 async function unsentOutboxRows(dbUrl: string): Promise<number> {
