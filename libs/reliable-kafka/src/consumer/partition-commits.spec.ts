@@ -1,8 +1,10 @@
-import { Logger } from '@nestjs/common';
+import type { Logger } from '@nestjs/common';
 import type { ConsumerClient } from '../kafka/port/consumer-client';
 import { ReliableKafkaEvents } from '../observability/reliable-kafka.events';
 import { PartitionCommits } from './partition-commits';
 import { PartitionState } from './partition-state';
+
+const quiet = { debug: () => undefined, warn: () => undefined } as unknown as Logger;
 
 /** A partition with offset 0 finished and not committed. */
 function finishedPartition(): PartitionState {
@@ -20,12 +22,7 @@ describe('PartitionCommits: how long an offset waits to be committed', () => {
         if (fail) throw new Error('COORDINATOR_NOT_AVAILABLE');
       },
     } as unknown as ConsumerClient;
-    const commits = new PartitionCommits(
-      'g',
-      () => consumer,
-      new ReliableKafkaEvents(),
-      new Logger('test'),
-    );
+    const commits = new PartitionCommits('g', () => consumer, new ReliableKafkaEvents(), quiet);
     const state = finishedPartition();
     const before = Date.now();
     await expect(commits.commit(state)).rejects.toThrow('COORDINATOR_NOT_AVAILABLE');
@@ -49,12 +46,7 @@ describe('PartitionCommits: how long an offset waits to be committed', () => {
         await commit(c.offset);
       },
     } as unknown as ConsumerClient;
-    const commits = new PartitionCommits(
-      'g',
-      () => consumer,
-      new ReliableKafkaEvents(),
-      new Logger('test'),
-    );
+    const commits = new PartitionCommits('g', () => consumer, new ReliableKafkaEvents(), quiet);
     return { commits, offsets };
   }
 
