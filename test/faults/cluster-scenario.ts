@@ -142,6 +142,8 @@ export async function runClusterScenario(
   const samples: TimelineSample[] = [];
   let producer: AckedProducer | undefined;
   let sampling = true;
+  /** When the group had caught up (lag 0, the workers quiet), before they were stopped. */
+  let caughtUpAt = 0;
   let sampler: Promise<void> | undefined;
   try {
     await Promise.all(Array.from({ length: options.workers }, () => pool.add(false)));
@@ -246,6 +248,7 @@ export async function runClusterScenario(
       }
       await sleep(500);
     }
+    caughtUpAt = Date.now();
     sampling = false;
     await sampler;
     await pool.stopSupervising();
@@ -278,6 +281,7 @@ export async function runClusterScenario(
       producer,
       faults,
       samples,
+      caughtUpAt,
     });
   } finally {
     await producer.stop().catch(() => undefined);
@@ -305,10 +309,11 @@ async function countAndReport(
     producer: AckedProducer;
     faults: ClusterFaultEvent[];
     samples: TimelineSample[];
+    caughtUpAt: number;
   },
 ): Promise<ClusterReport> {
   const { kafka, runId, topic, dlqTopic, outboxTopic, groupId, dbUrl, messages, order } = run;
-  const { resent, pool, injected, began, producer, faults, samples } = run;
+  const { resent, pool, injected, began, producer, faults, samples, caughtUpAt } = run;
   const base = await check({
     env,
     kafka,
@@ -343,7 +348,7 @@ async function countAndReport(
   for (const kind of new Set(faults.map((f) => f.kind)))
     stallSummary[kind] = summarizeStalls(stalls, kind);
   const belowMinIsr = faults.filter((f) => f.kind === 'below-min-isr');
-  const health = belowMinIsr.map((f) => healthAround(pool, f));
+  const health = belowMinIsr.map((f) => healthAround(pool, f, caughtUpAt));
   const processedWhileBelowMinIsr = belowMinIsr.reduce(
     (n, f) => n + processed.filter((r) => r.at > f.killedAt && r.at < f.restartedAt).length,
     0,
@@ -406,9 +411,14 @@ function asScenarioOptions(o: ClusterScenarioOptions): ScenarioOptions {
 
 /**
  * The workers' health lines around a below-min-ISR fault: some worker said down while two nodes
- * were down (and why), and every worker that reported after the cluster was whole again ended up.
+ * were down (and why), and every worker that reported between the cluster being whole again and the
+ * group having caught up said up last.
  */
-function healthAround(pool: WorkerPool, fault: ClusterFaultEvent): HealthAroundFault {
+function healthAround(
+  pool: WorkerPool,
+  fault: ClusterFaultEvent,
+  caughtUpAt: number,
+): HealthAroundFault {
   const verdicts = pool.all.map((w) =>
     w.lines
       .filter((l) => l.startsWith('H '))
@@ -426,8 +436,9 @@ function healthAround(pool: WorkerPool, fault: ClusterFaultEvent): HealthAroundF
         .map((why) => why.replace(/\[\d+\]/g, '[n]').replace(/\d+ ms/g, 'N ms')),
     ),
   ];
+  // The last verdict of each worker before the group had caught up (a worker being stopped says down).
   const lastAfter = verdicts
-    .map((v) => v.filter((h) => h.at > fault.inSyncAt).pop())
+    .map((v) => v.filter((h) => h.at > fault.inSyncAt && h.at <= caughtUpAt).pop())
     .filter((h) => h !== undefined);
   return {
     downWhileBelowMinIsr: during.some((h) => !h.up),
