@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readStateFile, removeStateFile, writeStateFile } from './state-file';
 
 /** The one place that knows where the repository is; every other path derives from it. */
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -66,21 +67,15 @@ export interface BrokerState {
 }
 
 export function readState(p: BrokerPaths): BrokerState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(p.stateFile, 'utf8')) as BrokerState;
-  } catch {
-    return undefined;
-  }
+  return readStateFile<BrokerState>(p.stateFile);
 }
 
 export function writeState(p: BrokerPaths, state: BrokerState): void {
-  const tmp = `${p.stateFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  fs.renameSync(tmp, p.stateFile); // atomic: readers never see half a file
+  writeStateFile(p.stateFile, state);
 }
 
 export function removeState(p: BrokerPaths): void {
-  fs.rmSync(p.stateFile, { force: true });
+  removeStateFile(p.stateFile);
 }
 
 /** Tail of the broker log (reads at most its last 256 KiB). */

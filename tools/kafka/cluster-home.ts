@@ -8,8 +8,8 @@
  * `{ home }` names a separate cluster kept in that folder instead (e.g. the fault suite's); only
  * the jars are shared.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readStateFile, removeStateFile, writeStateFile } from './state-file';
 import { KAFKA_HOME } from './broker-home';
 
 /** The node ids of a cluster: a quorum of three controllers survives one node down. */
@@ -75,21 +75,15 @@ export function nodePaths(p: ClusterPaths, nodeId: number): ClusterNodePaths {
 }
 
 export function readClusterState(p: ClusterPaths): ClusterState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(p.stateFile, 'utf8')) as ClusterState;
-  } catch {
-    return undefined;
-  }
+  return readStateFile<ClusterState>(p.stateFile);
 }
 
 export function writeClusterState(p: ClusterPaths, state: ClusterState): void {
-  const tmp = `${p.stateFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  fs.renameSync(tmp, p.stateFile); // atomic: readers never see half a file
+  writeStateFile(p.stateFile, state);
 }
 
 export function removeClusterState(p: ClusterPaths): void {
-  fs.rmSync(p.stateFile, { force: true });
+  removeStateFile(p.stateFile);
 }
 
 /** The recorded node `nodeId`; an error names the ids there are. */

@@ -11,10 +11,11 @@
  * formatted with the same cluster id. Topics are replicated three times with
  * min.insync.replicas=2 (broker-config.ts), so acks=all writes survive one node down.
  *
- * This file is the public entry: start, kill, restart, pause, resume, stop and status of one
- * cluster home (`{ home }`, else `.kafka/cluster-<version>/`). Used by the CLI
- * (npm run kafka:start -- --brokers 3) and the fault suite. Only ever signals recorded pids that
- * still are our kafka.Kafka with the node's config (isOurBroker).
+ * This file is the public entry: start and stop of one cluster home (`{ home }`, else
+ * `.kafka/cluster-<version>/`), with kill, restart, pause and resume of a node
+ * (cluster-node-control.ts) and status (cluster-status.ts). Used by the CLI (npm run kafka:start --
+ * --brokers 3) and the fault suite. Only ever signals recorded pids that still are our
+ * kafka.Kafka with the node's config (isOurBroker).
  */
 import * as fs from 'node:fs';
 import {
@@ -24,29 +25,16 @@ import {
   newClusterId,
   resetDataDir,
 } from './broker-config';
-import {
-  isOurBroker,
-  READY_TIMEOUT_MS,
-  signalBroker,
-  STOP_GRACE_MS,
-  waitUntilGone,
-} from './broker-process';
-import { describeNode } from './broker-readiness';
-import {
-  quorumLeader,
-  type UnderReplicatedPartition,
-  underReplicatedPartitions,
-} from './cluster-health';
+import { isOurBroker, STOP_GRACE_MS, waitUntilGone } from './broker-process';
 import {
   CLUSTER_NODE_IDS,
   type ClusterNode,
   type ClusterNodeState,
-  clusterPaths,
+  type ClusterPaths,
   type ClusterState,
   nodePaths,
   publicNode,
   readClusterState,
-  recordedNode,
   removeClusterState,
   writeClusterState,
 } from './cluster-home';
@@ -54,24 +42,29 @@ import {
   awaitWholeCluster,
   launchClusterNode,
   listsEveryNode,
-  listsItself,
   nodeAnswers,
   signalIfAlive,
   writeNodeConfig,
 } from './cluster-node';
+import { type ClusterOptions, clusterOf, LOCK_TIMEOUT_MS } from './cluster-record';
 import { ensureKafkaJars } from './kafka-jars';
-import { sleep } from './os-process';
-import { kafkaVersionOption } from './kafka-version';
 import { withStartLock } from './start-lock';
 
 export type { ClusterNode } from './cluster-home';
 export type { UnderReplicatedPartition } from './cluster-health';
-
-/** Which cluster: without `home`, the default one of the release; see kafka-broker.ts. */
-export interface ClusterOptions {
-  home?: string;
-  kafkaVersion?: string;
-}
+export type { ClusterOptions } from './cluster-record';
+export {
+  killClusterNode,
+  pauseClusterNode,
+  resumeClusterNode,
+  startClusterNode,
+} from './cluster-node-control';
+export {
+  clusterStatus,
+  type ClusterNodeStatus,
+  type ClusterStatus,
+  controllerLeader,
+} from './cluster-status';
 
 export interface ClusterStartResult {
   /** Each node's bootstrap address, "127.0.0.1:<port>", in node id order. */
@@ -82,34 +75,6 @@ export interface ClusterStartResult {
   version: string;
   /** Wall time of this call. */
   elapsedMs: number;
-}
-
-export interface ClusterNodeStatus extends ClusterNode {
-  running: boolean;
-  /** running and answering describeCluster, asked of this node, with the cluster's id. */
-  responding: boolean;
-}
-
-export interface ClusterStatus {
-  nodes: ClusterNodeStatus[];
-  /** The node leading the KRaft quorum; undefined while there is none or nobody answers. */
-  controllerLeader?: number;
-  underReplicated: UnderReplicatedPartition[];
-}
-
-const LOCK_TIMEOUT_MS = READY_TIMEOUT_MS + 60_000;
-
-function clusterOf(opts: ClusterOptions) {
-  const version = kafkaVersionOption(opts.kafkaVersion);
-  return { version, p: clusterPaths(opts.home, version) };
-}
-
-/** The recorded cluster, or an error saying there is none. */
-function recordedCluster(opts: ClusterOptions) {
-  const { version, p } = clusterOf(opts);
-  const state = readClusterState(p);
-  if (!state) throw new Error(`No cluster recorded in ${p.home}; start it first (startCluster)`);
-  return { version, p, state };
 }
 
 /**
@@ -179,7 +144,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<ClusterSt
 
 /** A new cluster: new ports, wiped and formatted data dirs; nothing is left if it fails. */
 async function startFreshCluster(
-  p: ReturnType<typeof clusterPaths>,
+  p: ClusterPaths,
   version: string,
   libDir: string,
 ): Promise<ClusterState> {
@@ -225,102 +190,6 @@ async function startFreshCluster(
   return state;
 }
 
-/**
- * Kills node `nodeId` (SIGKILL by default) and keeps the state, for fault tests; resolves once
- * the process is gone. undefined if that node was not running. A paused node is continued after
- * a catchable signal, or it could not act on it.
- */
-export async function killClusterNode(
-  nodeId: number,
-  signal: NodeJS.Signals = 'SIGKILL',
-  opts: ClusterOptions = {},
-): Promise<number | undefined> {
-  if (signal === 'SIGSTOP' || signal === 'SIGCONT' || signal === 'SIGTSTP') {
-    throw new Error(`${signal} does not end a node; use pauseClusterNode or resumeClusterNode`);
-  }
-  const node = recordedNode(recordedCluster(opts).state, nodeId);
-  if (!isOurBroker(node)) return undefined;
-  if (signal !== 'SIGKILL') signalIfAlive(node.pid, 'SIGCONT');
-  if (!(await signalBroker(node, signal, STOP_GRACE_MS))) {
-    throw new Error(
-      `Node ${nodeId} (pid ${node.pid}) still alive ${STOP_GRACE_MS / 1000} s after ${signal}`,
-    );
-  }
-  return node.pid;
-}
-
-/**
- * Starts a dead node again on its ports and data (no format), so the cluster takes it back as
- * the same broker; resolves once it answers and lists itself (registered, unfenced). A running
- * node (e.g. just resumed) is only waited for, until the others list it again.
- */
-export async function startClusterNode(nodeId: number, opts: ClusterOptions = {}): Promise<void> {
-  const { version, p } = clusterOf(opts);
-  const { libDir } = await ensureKafkaJars(version);
-  await withStartLock(p.startLock, LOCK_TIMEOUT_MS, async () => {
-    const { state } = recordedCluster(opts);
-    const node = recordedNode(state, nodeId);
-    if (state.version !== version) {
-      throw new Error(`${p.home} holds a Kafka ${state.version} cluster, not ${version}`);
-    }
-    if (isOurBroker(node)) {
-      await awaitNode(state, node);
-      return;
-    }
-    if (formattedClusterId(node.dataDir) !== state.clusterId) {
-      throw new Error(
-        `Node ${nodeId}'s data dir ${node.dataDir} is not formatted for cluster ${state.clusterId}; ` +
-          `stop the cluster and start a fresh one.`,
-      );
-    }
-    await launchClusterNode(p, state, node, libDir, {
-      freshLog: false,
-      isReady: listsItself(nodeId),
-    });
-  });
-}
-
-/**
- * Waits until a running node answers, lists itself, and every other answering node lists it
- * too: a node just resumed from a pause still lists itself from its own stale metadata, before
- * the controller has unfenced it again.
- */
-async function awaitNode(state: ClusterState, node: ClusterNodeState) {
-  const rejoined = async () => {
-    if (!(await nodeAnswers(node, state.clusterId, listsItself(node.nodeId)))) return false;
-    const peers = state.nodes.filter((n) => n.nodeId !== node.nodeId);
-    const answers = await Promise.all(peers.map((n) => describeNode(n.brokers)));
-    return answers.every((a) => a === undefined || a.brokerIds.includes(node.nodeId));
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await rejoined())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Node ${node.nodeId} (pid ${node.pid}) is running but not back in the cluster on ` +
-          `${node.brokers} after ${READY_TIMEOUT_MS / 1000} s (paused? resumeClusterNode)`,
-      );
-    }
-    await sleep(250);
-  }
-}
-
-/** The running node `nodeId`, or an error: pausing or resuming nothing is a mistake worth seeing. */
-function runningNode(nodeId: number, opts: ClusterOptions): ClusterNodeState {
-  const node = recordedNode(recordedCluster(opts).state, nodeId);
-  if (!isOurBroker(node)) throw new Error(`Node ${nodeId} (pid ${node.pid}) is not running`);
-  return node;
-}
-
-/** SIGSTOP: the node keeps its sockets open but answers nothing, as a frozen machine would. */
-export async function pauseClusterNode(nodeId: number, opts: ClusterOptions = {}): Promise<void> {
-  process.kill(runningNode(nodeId, opts).pid, 'SIGSTOP');
-}
-
-/** SIGCONT: a paused node carries on (and is fenced and caught up by the cluster as needed). */
-export async function resumeClusterNode(nodeId: number, opts: ClusterOptions = {}): Promise<void> {
-  process.kill(runningNode(nodeId, opts).pid, 'SIGCONT');
-}
-
 /** SIGTERM each running node (SIGCONT first, should it be paused), SIGKILL after the grace. */
 async function stopNodes(nodes: ClusterNodeState[]): Promise<number> {
   const stopped = await Promise.all(
@@ -350,41 +219,4 @@ export async function stopCluster(opts: ClusterOptions = {}): Promise<{ stopped:
   const stopped = await stopNodes(state.nodes);
   removeClusterState(p);
   return { stopped };
-}
-
-/** Each recorded node, running and answering or not (asked of itself). */
-async function nodeStatuses(state: ClusterState): Promise<ClusterNodeStatus[]> {
-  return Promise.all(
-    state.nodes.map(async (n) => {
-      const running = isOurBroker(n);
-      const responding = running && (await nodeAnswers(n, state.clusterId));
-      return { ...publicNode(n), running, responding };
-    }),
-  );
-}
-
-const answeringBrokers = (nodes: ClusterNodeStatus[]) =>
-  nodes.filter((n) => n.responding).map((n) => n.brokers);
-
-/**
- * Each node (running, answering), the active controller and the under-replicated partitions of
- * every topic, internal ones included. No nodes when no cluster is recorded.
- */
-export async function clusterStatus(opts: ClusterOptions = {}): Promise<ClusterStatus> {
-  const state = readClusterState(clusterOf(opts).p);
-  if (!state) return { nodes: [], underReplicated: [] };
-  const nodes = await nodeStatuses(state);
-  const answering = answeringBrokers(nodes);
-  const [leader, underReplicated] = await Promise.all([
-    quorumLeader(state.version, answering),
-    underReplicatedPartitions(answering),
-  ]);
-  return { nodes, controllerLeader: leader, underReplicated };
-}
-
-/** The node leading the KRaft quorum now (the active controller), asked of the answering nodes. */
-export async function controllerLeader(opts: ClusterOptions = {}): Promise<number | undefined> {
-  const state = readClusterState(clusterOf(opts).p);
-  if (!state) return undefined;
-  return quorumLeader(state.version, answeringBrokers(await nodeStatuses(state)));
 }
