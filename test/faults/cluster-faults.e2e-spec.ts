@@ -14,11 +14,9 @@ import { sendAfterGhostBatch } from './ghost-batch';
 import { leaderLossWithFrozenFollowers } from './leader-loss';
 import { clusterScenario } from './profiles';
 import { killRunningWorkers } from './worker-pool';
+import { log, runSeed } from './spec-run';
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const seed = process.env.RK_FAULTS_SEED
-  ? Number(process.env.RK_FAULTS_SEED)
-  : Date.now() % 1_000_000;
+const seed = runSeed;
 
 describe('fault injection on a replicated cluster: every acknowledged record counted (own three nodes and PostgreSQL)', () => {
   let env: FaultEnvironment | undefined;

@@ -29,7 +29,7 @@ import {
   type FaultStall,
   type StallSummary,
 } from './failover-stalls';
-import { REPORT_FILE, type FaultReport } from './fault-report';
+import { noFaultsYet, REPORT_FILE, type FaultReport } from './fault-report';
 import type { ScenarioOptions } from './fault-suite';
 import type { FaultMessage, FaultWorkerConfig } from './fault-worker';
 import { createReplicatedTopics } from './replicated-topic';
@@ -123,21 +123,7 @@ export async function runClusterScenario(
   };
   const pool = new WorkerPool(workerConfig, {}, deadline, log);
   livePools.add(pool);
-  const injected: Record<string, number> = {
-    sigkill: 0,
-    'sigkill-after-commit-hook': 0,
-    'sigkill-in-handler': 0,
-    sigterm: 0,
-    'sigterm-clean-close': 0,
-    join: 0,
-    leave: 0,
-    'broker-restart': 0,
-    'db-outage': 0,
-    'db-restart': 0,
-    'transient-failure-keys': 0,
-    'poison-messages': 0,
-    'producer-send-retries': 0,
-  };
+  const injected = noFaultsYet(0);
   const faults: ClusterFaultEvent[] = [];
   const samples: TimelineSample[] = [];
   let producer: AckedProducer | undefined;
@@ -158,8 +144,17 @@ export async function runClusterScenario(
     );
 
     // --- the timeline: records processed and the group's lag, once a second
+    // Counted on from where the last sample stopped: a long run's workers print 100k+ lines.
+    const read = new Map<(typeof pool.all)[number], { lines: number; processed: number }>();
     const processedSoFar = () =>
-      pool.all.reduce((n, w) => n + w.lines.filter((l) => l.startsWith('P ')).length, 0);
+      pool.all.reduce((n, w) => {
+        const seen = read.get(w) ?? { lines: 0, processed: 0 };
+        for (let i = seen.lines; i < w.lines.length; i++)
+          if (w.lines[i].startsWith('P ')) seen.processed++;
+        seen.lines = w.lines.length;
+        read.set(w, seen);
+        return n + seen.processed;
+      }, 0);
     sampler = (async () => {
       while (sampling) {
         const lag = await withTimeout(brokerGroupLag(kafka, groupId, topic), 2_000);
@@ -314,6 +309,7 @@ async function countAndReport(
 ): Promise<ClusterReport> {
   const { kafka, runId, topic, dlqTopic, outboxTopic, groupId, dbUrl, messages, order } = run;
   const { resent, pool, injected, began, producer, faults, samples, caughtUpAt } = run;
+  const source = await readTopic(kafka, topic);
   const base = await check({
     env,
     kafka,
@@ -329,8 +325,8 @@ async function countAndReport(
     pool,
     injected,
     began,
+    source,
   });
-  const source = await readTopic(kafka, topic);
   const producerCheck = checkProducer(producer.acked, producer.failed, source, options);
   const outboxCheck = checkOutbox(messages, await readTopic(kafka, outboxTopic));
 

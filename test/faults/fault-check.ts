@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { DeadLetterHeaders } from '@reliable-kafka/nestjs';
 import type { FaultEnvironment } from './fault-environment';
-import { brokerGroupLag, readTopic } from './fault-kafka';
+import { brokerGroupLag, readTopic, type TopicRecord } from './fault-kafka';
 import { emptyKeyDiff, type FaultReport, type KeyDiff } from './fault-report';
 import type { ScenarioOptions } from './fault-suite';
 import { failsTransiently, type FaultMessage } from './fault-worker';
@@ -27,6 +27,8 @@ export async function check(args: {
   pool: WorkerPool;
   injected: Record<string, number>;
   began: number;
+  /** The source topic, when the caller has read it back already. */
+  source?: TopicRecord[];
 }): Promise<FaultReport> {
   const { kafka, options, messages, pool, injected } = args;
   const finalLag = await brokerGroupLag(kafka, args.groupId, args.topic);
@@ -50,7 +52,7 @@ export async function check(args: {
   }
 
   // The broker: every source record per key, and every DLQ copy per (key, original offset).
-  const source = await readTopic(kafka, args.topic);
+  const source = args.source ?? (await readTopic(kafka, args.topic));
   const sourceOffsets = new Map<string, Set<string>>();
   for (const r of source) {
     const key = r.headers['idempotency-key'];

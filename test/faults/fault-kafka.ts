@@ -24,7 +24,8 @@ export function brokerGroupLag(kafka: Kafka, groupId: string, topic: string): Pr
   return withAdmin(kafka, (admin) => lagOf(admin, groupId, topic));
 }
 
-interface TopicRecord {
+/** A record read back: where it is and its headers (as text). */
+export interface TopicRecord {
   partition: number;
   offset: string;
   headers: Record<string, string>;

@@ -53,6 +53,25 @@ export interface KeyDiff {
   balances: string[];
 }
 
+/** The fault counts of a run before any fault: the report's table reads every one of them. */
+export function noFaultsYet(poisonMessages: number): Record<string, number> {
+  return {
+    sigkill: 0,
+    'sigkill-after-commit-hook': 0,
+    'sigkill-in-handler': 0,
+    sigterm: 0,
+    'sigterm-clean-close': 0,
+    join: 0,
+    leave: 0,
+    'broker-restart': 0,
+    'db-outage': 0,
+    'db-restart': 0,
+    'transient-failure-keys': 0,
+    'poison-messages': poisonMessages,
+    'producer-send-retries': 0,
+  };
+}
+
 export function emptyKeyDiff(): KeyDiff {
   return {
     lost: [],

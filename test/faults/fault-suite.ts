@@ -14,7 +14,7 @@ import { AccountHold } from '../support/ledger/account-hold';
 import { check } from './fault-check';
 import type { FaultEnvironment } from './fault-environment';
 import { brokerGroupLag, sendWithRetry, withAdmin } from './fault-kafka';
-import { REPORT_FILE, type FaultReport } from './fault-report';
+import { noFaultsYet, REPORT_FILE, type FaultReport } from './fault-report';
 import type { FaultMessage, FaultWorkerConfig } from './fault-worker';
 import { random } from './seeded-random';
 import { sleep } from './sleep';
@@ -158,21 +158,7 @@ export async function runScenario(
   const workerEnv: Record<string, string> = {};
   const pool = new WorkerPool(workerConfig, workerEnv, deadline, log);
   livePools.add(pool);
-  const injected: Record<string, number> = {
-    sigkill: 0,
-    'sigkill-after-commit-hook': 0,
-    'sigkill-in-handler': 0,
-    sigterm: 0,
-    'sigterm-clean-close': 0,
-    join: 0,
-    leave: 0,
-    'broker-restart': 0,
-    'db-outage': 0,
-    'db-restart': 0,
-    'transient-failure-keys': 0,
-    'poison-messages': messages.filter((m) => m.poison).length,
-    'producer-send-retries': 0,
-  };
+  const injected = noFaultsYet(messages.filter((m) => m.poison).length);
 
   let producer: Producer | undefined;
   try {

@@ -11,11 +11,9 @@ import { contractViolations, formatReport, NO_VIOLATIONS, type FaultReport } fro
 import { runScenario, type FaultKind } from './fault-suite';
 import { killRunningWorkers } from './worker-pool';
 import { scenario } from './profiles';
+import { log, runSeed } from './spec-run';
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const seed = process.env.RK_FAULTS_SEED
-  ? Number(process.env.RK_FAULTS_SEED)
-  : Date.now() % 1_000_000;
+const seed = runSeed;
 
 describe('fault injection: every message counted (own broker and PostgreSQL)', () => {
   let env: FaultEnvironment | undefined;

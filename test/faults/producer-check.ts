@@ -3,14 +3,9 @@
  * after the faults, and the outbox's messages against the credits applied.
  */
 import type { AckedRecord, FailedSend } from './acked-producer';
+import type { TopicRecord } from './fault-kafka';
 import type { FaultMessage } from './fault-worker';
 import { outboxKeyOf } from './fault-worker';
-
-interface TopicRecord {
-  partition: number;
-  offset: string;
-  headers: Record<string, string>;
-}
 
 export interface ProducerCheck {
   /** Records the producer reported acknowledged (a message sent twice counts twice). */

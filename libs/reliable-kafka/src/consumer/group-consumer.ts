@@ -24,7 +24,7 @@ import {
   DEFAULT_KEY_CONCURRENCY,
 } from '../options/processing.options';
 import { processSequentially } from './sequential-processing';
-import { waitUntil, withTimeout } from './bounded-wait';
+import { waitUntil, withTimeout } from '../kafka/bounded-wait';
 import {
   COMMIT_PROBE_INTERVAL_MS,
   DEFAULT_REBALANCE_TIMEOUT_MS,

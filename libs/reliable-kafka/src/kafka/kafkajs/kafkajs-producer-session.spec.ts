@@ -35,18 +35,29 @@ function fakes() {
   return { made, create };
 }
 
+/** A connected session over fake producers. */
+async function connected(idempotent = true) {
+  const { made, create } = fakes();
+  const session = new KafkajsProducerSession(create, idempotent);
+  await session.connect();
+  return { made, session };
+}
+
+/** The session's first send fails as a timed-out request would. */
+async function failFirstSend(made: FakeProducer[], session: KafkajsProducerSession) {
+  const first = session.send(record('t'));
+  await tick();
+  made[0].sends[0].fail(new Error('Request timed out'));
+  await expect(first).rejects.toThrow('Request timed out');
+}
+
 const record = (topic: string): ProducerRecord => ({ topic, messages: [{ value: 'v' }] });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('KafkajsProducerSession', () => {
   it('sends after a failed send go through a new producer; the old one is disconnected', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, true);
-    await session.connect();
-    const first = session.send(record('t'));
-    await tick();
-    made[0].sends[0].fail(new Error('Request timed out'));
-    await expect(first).rejects.toThrow('Request timed out');
+    const { made, session } = await connected();
+    await failFirstSend(made, session);
 
     const second = session.send(record('t'));
     await tick();
@@ -59,9 +70,7 @@ describe('KafkajsProducerSession', () => {
   });
 
   it('a send of a topic waits until the earlier one settled, so an abandoned send taints its producer first', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, true);
-    await session.connect();
+    const { made, session } = await connected();
     const abandoned = session.send(record('t'));
     const next = session.send(record('t'));
     await tick();
@@ -77,9 +86,7 @@ describe('KafkajsProducerSession', () => {
   });
 
   it('sends of different topics go on in parallel through the same producer', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, true);
-    await session.connect();
+    const { made, session } = await connected();
     const a = session.send(record('a'));
     const b = session.send(record('b'));
     await tick();
@@ -90,9 +97,7 @@ describe('KafkajsProducerSession', () => {
   });
 
   it('a send still in flight on a replaced producer finishes there; the producer is disconnected after it', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, true);
-    await session.connect();
+    const { made, session } = await connected();
     const slow = session.send(record('other'));
     const failing = session.send(record('t'));
     await tick();
@@ -124,10 +129,7 @@ describe('KafkajsProducerSession', () => {
       return producer;
     }, true);
     await session.connect();
-    const first = session.send(record('t'));
-    await tick();
-    made[0].sends[0].fail(new Error('Request timed out'));
-    await expect(first).rejects.toThrow();
+    await failFirstSend(made, session);
 
     refuse = true;
     await expect(session.send(record('t'))).rejects.toThrow('Connection refused');
@@ -141,13 +143,8 @@ describe('KafkajsProducerSession', () => {
   });
 
   it('without idempotence there are no sequence numbers to protect: the producer is kept', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, false);
-    await session.connect();
-    const first = session.send(record('t'));
-    await tick();
-    made[0].sends[0].fail(new Error('Request timed out'));
-    await expect(first).rejects.toThrow();
+    const { made, session } = await connected(false);
+    await failFirstSend(made, session);
     const second = session.send(record('t'));
     await tick();
     expect(made).toHaveLength(1);
@@ -156,9 +153,7 @@ describe('KafkajsProducerSession', () => {
   });
 
   it('an earlier send of the topic still running after a second is left to its producer: the next send takes a new one', async () => {
-    const { made, create } = fakes();
-    const session = new KafkajsProducerSession(create, true);
-    await session.connect();
+    const { made, session } = await connected();
     const abandoned = session.send(record('t'));
     const next = session.send(record('t'));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -185,10 +180,7 @@ describe('KafkajsProducerSession', () => {
       return producer;
     }, true);
     await session.connect();
-    const first = session.send(record('t'));
-    await tick();
-    made[0].sends[0].fail(new Error('Request timed out'));
-    await expect(first).rejects.toThrow();
+    await failFirstSend(made, session);
 
     const renewing = session.send(record('t')); // connecting a new producer, held
     await tick();

@@ -1,4 +1,5 @@
 import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { withTimeout } from '../bounded-wait';
 
 /** One kafkajs producer (one producer id), and what it still has in flight. */
 interface Generation {
@@ -84,7 +85,7 @@ export class KafkajsProducerSession {
     this.lastSend.set(record.topic, ours);
     const sending = (async () => {
       if (earlier) {
-        if (!(await settlesWithin(earlier.settled, EARLIER_SEND_PATIENCE_MS)))
+        if (!(await withTimeout(earlier.settled, EARLIER_SEND_PATIENCE_MS)))
           earlier.via.tainted = true;
       }
       const generation = this.current.tainted ? await this.renew() : this.current;
@@ -143,18 +144,5 @@ export class KafkajsProducerSession {
 
   private generation(): Generation {
     return { producer: this.create(), inFlight: 0, tainted: false, retired: false };
-  }
-}
-
-/** True once `p` settles, false if it has not after `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
